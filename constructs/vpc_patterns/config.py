@@ -1,0 +1,171 @@
+"""Environment configuration for the reference app, read from cdk.json context.
+
+Pure Python: validates every key before any stack is built, and names the
+full key path of a bad value (``vpc_patterns:environments.dev.max_azs``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .errors import ConfigError
+from .plan import NatKind, NatProvider, SubnetKind, Tier, plan_network
+
+CONTEXT_KEY = "vpc_patterns:environments"
+
+_ACCEPTED = {
+    "cidr": "VPC CIDR, e.g. '10.0.0.0/16'",
+    "max_azs": "number of AZs, 1..6",
+    "availability_zones": "list of AZ names",
+    "availability_zone_ids": "list of AZ ids",
+    "az_slots": "subnet slots reserved per tier, 1..8",
+    "nat": "gateway-per-az | single-gateway | instances | none",
+    "nat_instance_type": "EC2 instance type of NAT instances",
+    "tiers": "list of {name, kind, cidr_mask?, reserved?}",
+    "flow_log_retention_days": "CloudWatch Logs retention in days",
+    "logs_removal_policy": "retain | destroy",
+    "account": "12-digit AWS account id (pins the stack)",
+    "region": "AWS region name (pins the stack)",
+    "description": "free text",
+}
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    name: str
+    cidr: str = "10.0.0.0/16"
+    max_azs: int | None = None
+    availability_zones: tuple[str, ...] | None = None
+    availability_zone_ids: tuple[str, ...] | None = None
+    az_slots: int = 8
+    nat: NatProvider = field(default_factory=NatProvider.gateway_per_az)
+    tiers: tuple[Tier, ...] | None = None
+    flow_log_retention_days: int = 365
+    logs_removal_policy: str = "retain"
+    account: str | None = None
+    region: str | None = None
+    description: str = ""
+
+
+def _key(env: str, name: str) -> str:
+    return f"{CONTEXT_KEY}.{env}.{name}"
+
+
+def _expect(env: str, name: str, value: Any, types: tuple[type, ...], what: str) -> None:
+    if isinstance(value, bool) and bool not in types:
+        raise ConfigError(f"{_key(env, name)} = {value!r} must be {what}")
+    if not isinstance(value, types):
+        raise ConfigError(f"{_key(env, name)} = {value!r} must be {what}")
+
+
+def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{CONTEXT_KEY}.{env} = {raw!r} must be an object of settings")
+    for k in raw:
+        if k not in _ACCEPTED:
+            raise ConfigError(
+                f"{_key(env, k)} is not a known setting; accepted: " + ", ".join(sorted(_ACCEPTED))
+            )
+    kw: dict[str, Any] = {"name": env}
+    if "cidr" in raw:
+        _expect(env, "cidr", raw["cidr"], (str,), "a CIDR string such as '10.0.0.0/16'")
+        kw["cidr"] = raw["cidr"]
+    for k in ("max_azs", "az_slots", "flow_log_retention_days"):
+        if k in raw:
+            _expect(env, k, raw[k], (int,), f"an integer ({_ACCEPTED[k]})")
+            kw[k] = raw[k]
+    for k in ("availability_zones", "availability_zone_ids"):
+        if k in raw:
+            _expect(env, k, raw[k], (list,), "a list of strings")
+            kw[k] = tuple(raw[k])
+    nat_type = raw.get("nat_instance_type")
+    if nat_type is not None:
+        _expect(env, "nat_instance_type", nat_type, (str,), "an instance type such as 't4g.nano'")
+    if "nat" in raw:
+        _expect(env, "nat", raw["nat"], (str,), _ACCEPTED["nat"])
+        try:
+            nat = NatProvider.parse(raw["nat"])
+        except ConfigError as err:
+            raise ConfigError(f"{_key(env, 'nat')}: {err}") from None
+        if nat_type is not None:
+            if nat.kind is not NatKind.INSTANCE:
+                raise ConfigError(
+                    f"{_key(env, 'nat_instance_type')} is set but {_key(env, 'nat')} is "
+                    f"{raw['nat']!r}; it applies only to nat = 'instances'"
+                )
+            nat = NatProvider.instances(instance_type=nat_type)
+        kw["nat"] = nat
+    if "tiers" in raw:
+        _expect(env, "tiers", raw["tiers"], (list,), _ACCEPTED["tiers"])
+        tiers = []
+        for i, t in enumerate(raw["tiers"]):
+            where = f"tiers[{i}]"
+            if not isinstance(t, Mapping) or "name" not in t or "kind" not in t:
+                raise ConfigError(f"{_key(env, where)} = {t!r} must be an object with name and kind")
+            extra = set(t) - {"name", "kind", "cidr_mask", "reserved"}
+            if extra:
+                raise ConfigError(f"{_key(env, where)} has unknown keys {sorted(extra)}")
+            if t["kind"] not in {k.value for k in SubnetKind}:
+                raise ConfigError(
+                    f"{_key(env, where + '.kind')} = {t['kind']!r}; accepted: public, private, isolated"
+                )
+            tiers.append(Tier(t["name"], t["kind"], t.get("cidr_mask"), bool(t.get("reserved", False))))
+        kw["tiers"] = tuple(tiers)
+    if "logs_removal_policy" in raw:
+        if raw["logs_removal_policy"] not in ("retain", "destroy"):
+            raise ConfigError(
+                f"{_key(env, 'logs_removal_policy')} = {raw['logs_removal_policy']!r}; "
+                "accepted: retain, destroy"
+            )
+        kw["logs_removal_policy"] = raw["logs_removal_policy"]
+    if "account" in raw:
+        if not isinstance(raw["account"], str) or not re.fullmatch(r"\d{12}", raw["account"]):
+            raise ConfigError(f"{_key(env, 'account')} = {raw['account']!r} must be a 12-digit string")
+        kw["account"] = raw["account"]
+    if "region" in raw:
+        if not isinstance(raw["region"], str) or not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", raw["region"]):
+            raise ConfigError(f"{_key(env, 'region')} = {raw['region']!r} is not a region name such as 'eu-west-1'")
+        kw["region"] = raw["region"]
+    if "description" in raw:
+        _expect(env, "description", raw["description"], (str,), "a string")
+        kw["description"] = raw["description"]
+    cfg = EnvironmentConfig(**kw)
+    # Validate the network itself now, so the error names this environment.
+    try:
+        plan_network(
+            cidr=cfg.cidr, max_azs=cfg.max_azs, availability_zones=cfg.availability_zones,
+            availability_zone_ids=cfg.availability_zone_ids, tiers=cfg.tiers,
+            az_slots=cfg.az_slots, nat=cfg.nat,
+        )
+    except ConfigError as err:
+        raise ConfigError(f"{CONTEXT_KEY}.{env}: {err}") from None
+    return cfg
+
+
+def parse_environments(raw: Any) -> dict[str, EnvironmentConfig]:
+    """Parse the ``vpc_patterns:environments`` context value."""
+    if raw is None:
+        raise ConfigError(
+            f"context key {CONTEXT_KEY!r} is missing; define at least one environment in "
+            "cdk.json, e.g. {\"dev\": {\"cidr\": \"10.10.0.0/16\"}}"
+        )
+    if isinstance(raw, str):  # `cdk synth -c key='{...}'` passes JSON as a string
+        import json
+
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as err:
+            raise ConfigError(f"{CONTEXT_KEY} is not valid JSON: {err}") from None
+    if not isinstance(raw, Mapping) or not raw:
+        raise ConfigError(f"{CONTEXT_KEY} = {raw!r} must be a non-empty object of environments")
+    out = {}
+    for name, value in raw.items():
+        if not re.fullmatch(r"[a-z][a-z0-9-]{0,20}", str(name)):
+            raise ConfigError(
+                f"{CONTEXT_KEY}.{name} is not an accepted environment name: use lowercase "
+                "letters, digits and '-', starting with a letter"
+            )
+        out[name] = parse_environment(name, value)
+    return out

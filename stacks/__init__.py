@@ -1,0 +1,1 @@
+"""Stacks of the reference app: they compose vpc_patterns constructs."""
