@@ -576,7 +576,9 @@ def test_reserved_tier_gets_a_block_but_no_subnets():
     tiers[-1] = Tier("future", "isolated", 24)
     live = plan_network(tiers=tiers)
     assert live.tier_block("future").block == "10.0.8.0/21"
-    assert [s.cidr for s in live.subnets_of("future")] == ["10.0.8.0/24", "10.0.9.0/24", "10.0.10.0/24"]
+    assert [s.cidr for s in live.subnets_of("future")] == [
+        "10.0.8.0/24", "10.0.9.0/24", "10.0.10.0/24",
+    ]
     assert {s.cidr for s in plan.subnets} <= {s.cidr for s in live.subnets}
 
 
@@ -620,11 +622,15 @@ def test_table_lists_every_subnet_cidr_and_tier_name():
         assert t.block in text
     for f in plan.free:
         assert f in text
-    assert text.splitlines()[0].split() == ["tier", "kind", "az", "cidr", "usable", "route", "table"]
+    header = text.splitlines()[0].split()
+    assert header == ["tier", "kind", "az", "cidr", "usable", "route", "table"]
 
 
 def test_to_dict_is_json_serialisable():
-    plan = plan_network(nat=NatProvider.instances(count=2), availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"])
+    plan = plan_network(
+        nat=NatProvider.instances(count=2),
+        availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
+    )
     d = plan.to_dict()
     round_trip = json.loads(json.dumps(d))
     assert round_trip == d

@@ -1,0 +1,112 @@
+"""The reference app as `make synth` builds it: both gates, names, snapshots.
+
+Synthesized once for the module, with the cdk-nag packs on (as in make synth):
+if any finding were unacknowledged, synthesis itself would raise here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from aws_cdk import App
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from stacks.app_builder import build_app
+from vpc_patterns.config import CONTEXT_KEY
+
+from .conftest import CDK_CONTEXT, ROOT
+
+
+@pytest.fixture(scope="module")
+def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cdk.out")
+    app = App(context=dict(CDK_CONTEXT), outdir=str(out))
+    build_app(app, compliance=True)
+    app.synth()
+    return out
+
+
+def _template(assembly: Path, env: str) -> dict:
+    return json.loads((assembly / f"vpc-patterns-{env}.template.json").read_text())
+
+
+def _types(t: dict, type_: str) -> dict:
+    return {k: v for k, v in t["Resources"].items() if v["Type"] == type_}
+
+
+def test_one_stack_per_environment_with_env_in_name(assembly: Path) -> None:
+    names = sorted(p.name for p in assembly.glob("*.template.json"))
+    envs = sorted(CDK_CONTEXT[CONTEXT_KEY])
+    assert names == [f"vpc-patterns-{e}.template.json" for e in envs]
+    assert {"dev", "prod"} <= set(envs)
+
+
+def test_no_unacknowledged_nag_findings(assembly: Path) -> None:
+    report = json.loads((assembly / "validation-report.json").read_text())
+    assert report["pluginReports"] == [] or all(
+        not r.get("violations") for r in report["pluginReports"]
+    )
+
+
+def test_cfn_lint_zero_errors_and_warnings(assembly: Path) -> None:
+    from cfnlint import api
+
+    for tpl in sorted(assembly.glob("*.template.json")):
+        matches = api.lint_file(tpl, config=api.ManualArgs(regions=["us-east-1"]))
+        assert [str(m) for m in matches] == [], tpl.name
+
+
+def test_stacks_are_env_agnostic_and_azs_need_no_lookup(assembly: Path) -> None:
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    for name, art in manifest["artifacts"].items():
+        if art["type"] == "aws:cloudformation:stack":
+            assert art["environment"] == "aws://unknown-account/unknown-region", name
+    assert "missing" not in manifest  # no context lookups were requested
+    for env in ("dev", "prod"):
+        for sub in _types(_template(assembly, env), "AWS::EC2::Subnet").values():
+            az = sub["Properties"]["AvailabilityZone"]
+            assert "Fn::Select" in az and az["Fn::Select"][1] == {"Fn::GetAZs": ""}
+
+
+def test_prod_has_three_azs_and_a_nat_gateway_per_az(assembly: Path) -> None:
+    t = _template(assembly, "prod")
+    subnets = _types(t, "AWS::EC2::Subnet")
+    azs = {json.dumps(s["Properties"]["AvailabilityZone"]) for s in subnets.values()}
+    assert len(azs) == 3 and len(subnets) == 9
+    nats = _types(t, "AWS::EC2::NatGateway")
+    nat_azs = {json.dumps(subnets[n["Properties"]["SubnetId"]["Ref"]]["Properties"]["AvailabilityZone"])
+               for n in nats.values()}
+    assert len(nats) == 3 and nat_azs == azs
+
+
+def test_dev_has_two_azs_and_nat_instances_not_gateways(assembly: Path) -> None:
+    t = _template(assembly, "dev")
+    subnets = _types(t, "AWS::EC2::Subnet")
+    assert len({json.dumps(s["Properties"]["AvailabilityZone"]) for s in subnets.values()}) == 2
+    assert _types(t, "AWS::EC2::NatGateway") == {}
+    assert len(_types(t, "AWS::AutoScaling::AutoScalingGroup")) == 2
+
+
+def _normalised(t: dict) -> dict:
+    """Drop what changes with the CDK version, not with our code."""
+    t = json.loads(json.dumps(t))
+    t["Resources"] = {k: v for k, v in t["Resources"].items() if v["Type"] != "AWS::CDK::Metadata"}
+    t.pop("Conditions", None)
+    return t
+
+
+@pytest.mark.parametrize("env", sorted(CDK_CONTEXT[CONTEXT_KEY]))
+def test_snapshot(assembly: Path, env: str, snapshot) -> None:  # type: ignore[no-untyped-def]
+    assert _normalised(_template(assembly, env)) == snapshot.use_extension(JSONSnapshotExtension)
+
+
+def test_constructs_package_is_the_real_one() -> None:
+    """constructs/ is a source root: it must never shadow the CDK's package."""
+    import constructs
+    import vpc_patterns
+
+    assert "site-packages" in str(constructs.__file__)
+    assert not (ROOT / "constructs" / "__init__.py").exists()
+    assert Path(vpc_patterns.__file__).parent == ROOT / "constructs" / "vpc_patterns"
