@@ -44,8 +44,8 @@ PROPERTY_SETTINGS = settings(
 PRIVATE_RANGES = tuple(
     ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 )
-#: Tier names that cannot make construct ids collide (see the xfail test
-#: ``test_route_table_ids_unique_when_tier_name_ends_like_an_az_suffix``).
+#: Tier names that cannot make construct ids collide (names ending in an AZ
+#: suffix are refused: ``test_route_table_ids_unique_when_tier_name_ends_like_an_az_suffix``).
 TIER_NAMES = ("web", "app", "data", "edge", "cache", "mgmt", "batch", "ingress")
 KINDS = (SubnetKind.PUBLIC, SubnetKind.PRIVATE, SubnetKind.ISOLATED)
 REGION, REGION_ID = "eu-west-1", "euw1"
@@ -587,19 +587,27 @@ def default_tiers_list() -> list[Tier]:
 
 
 def test_pinned_block_is_honoured():
-    # private pinned at 10.0.0.0/17; then first-fit: public /21 -> 10.0.128.0/21,
-    # isolated /19: 10.0.128.0/19 holds public -> 10.0.160.0/19.
+    # Placement is one pass in declaration order: public first-fit -> 10.0.0.0/21;
+    # private pinned at 10.0.128.0/17 (free); isolated /19 first-fit: 10.0.0.0/19
+    # holds public, so 10.0.32.0/19.
     tiers = [
         Tier("public", "public"),
-        Tier("private", "private", block="10.0.0.0/17"),
+        Tier("private", "private", block="10.0.128.0/17"),
         Tier("isolated", "isolated"),
     ]
     plan = plan_network(tiers=tiers)
-    assert [t.block for t in plan.tiers] == ["10.0.128.0/21", "10.0.0.0/17", "10.0.160.0/19"]
+    assert [t.block for t in plan.tiers] == ["10.0.0.0/21", "10.0.128.0/17", "10.0.32.0/19"]
     assert [s.cidr for s in plan.subnets_of("private")] == [
-        "10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20",
+        "10.0.128.0/20", "10.0.144.0/20", "10.0.160.0/20",
     ]
-    assert [s.cidr for s in plan.subnets_of("public")][0] == "10.0.128.0/24"
+
+
+def test_pinned_block_never_moves_an_earlier_tier():
+    # A later tier pinned onto an earlier tier's block is refused (it would
+    # otherwise move subnets that already exist), and the message lists free space.
+    tiers = [Tier("public", "public"), Tier("private", "private", block="10.0.0.0/17")]
+    with pytest.raises(ConfigError, match=r"overlaps tier 'public' block 10\.0\.0\.0/21.*10\.0\.128\.0/17"):
+        plan_network(tiers=tiers)
 
 
 def test_map_public_ip_on_launch_is_carried_on_public_subnets():
@@ -662,18 +670,10 @@ def test_plan_module_does_not_import_aws_cdk():
 
 
 # --------------------------------------------------------------------------
-# Known bugs (strict xfail: they start failing loudly once fixed)
+# Regressions: bugs found by these tests and fixed in plan.py
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a private tier 'a' names its AZ1 route table 'AAz1RouteTable', which is "
-        "also the shared route table id of a tier named 'aAz1'; plan_network neither "
-        "refuses the names nor disambiguates the ids"
-    ),
-)
 def test_route_table_ids_unique_when_tier_name_ends_like_an_az_suffix():
     tiers = [Tier("pub", "public"), Tier("a", "private"), Tier("aAz1", "isolated")]
     try:
@@ -684,13 +684,6 @@ def test_route_table_ids_unique_when_tier_name_ends_like_an_az_suffix():
     assert len(ids) == len(set(ids)), ids
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: gateway_endpoints=['s3', 's3'] plans two endpoints with the same "
-        "construct id 'S3GatewayEndpoint' instead of refusing or de-duplicating"
-    ),
-)
 def test_duplicate_gateway_endpoint_service_is_refused_or_deduplicated():
     try:
         plan = plan_network(gateway_endpoints=["s3", "s3"])
@@ -701,15 +694,6 @@ def test_duplicate_gateway_endpoint_service_is_refused_or_deduplicated():
     assert len(ids) == len(set(ids)), ids
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: pinned blocks are placed before first-fit ones regardless of declaration "
-        "order, so appending a tier with a pinned block that covers an earlier tier's "
-        "first-fit block silently moves that earlier tier (10.0.0.0/24 -> 10.0.32.0/24), "
-        "breaking the documented 'appending a tier only uses space no earlier tier holds'"
-    ),
-)
 def test_appending_a_pinned_tier_does_not_move_earlier_tiers():
     before = plan_network(tiers=[Tier("web", "public")])
     try:

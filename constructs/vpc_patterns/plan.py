@@ -82,6 +82,14 @@ DEFAULT_MASK_OFFSET: Mapping[SubnetKind, int] = {
 }
 
 _TIER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,31}$")
+_CIDR_FORM = re.compile(r"^\d{1,3}(\.\d{1,3}){3}/([0-9]|[1-2][0-9]|3[0-2])$")
+#: Construct ids BestPracticeVpc gives its own children; a tier whose
+#: generated ids would collide with them is refused.
+RESERVED_CONSTRUCT_IDS = frozenset({
+    "Resource", "Vpc", "InternetGateway", "InternetGatewayAttachment", "LogsKey",
+    "FlowLogGroup", "FlowLogRole", "FlowLogPolicy", "FlowLog", "RestrictDefaultSecurityGroup",
+    "NatInstanceSecurityGroup",
+})
 _AZ_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+[a-z]$")
 _AZ_ID = re.compile(r"^[a-z]{2,5}\d+-az\d+$")
 
@@ -167,6 +175,15 @@ class NatProvider:
     count: int | None = None
     instance_type: str = "t4g.nano"
     allowed_ports: tuple[int, ...] = (80, 443)
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "kind", NatKind(self.kind))
+        except ValueError:
+            raise ConfigError(
+                f"NAT kind {self.kind!r} is unknown; accepted: "
+                + ", ".join(k.value for k in NatKind)
+            ) from None
 
     @staticmethod
     def gateway_per_az() -> "NatProvider":
@@ -427,6 +444,13 @@ def parse_vpc_cidr(cidr: object, *, key: str = "cidr") -> ipaddress.IPv4Network:
         raise ConfigError(f"{key} {cidr!r} must be a string such as '10.0.0.0/16'")
     if "/" not in cidr:
         raise ConfigError(f"{key} {cidr!r} has no prefix length; expected a CIDR such as '10.0.0.0/16'")
+    if ":" in cidr:
+        raise ConfigError(f"{key} {cidr!r} is IPv6; the VPC's primary CIDR must be IPv4")
+    if not _CIDR_FORM.match(cidr):
+        raise ConfigError(
+            f"{key} {cidr!r} is not an IPv4 CIDR written as address/prefix-length; expected "
+            "a form such as '10.0.0.0/16'"
+        )
     try:
         net = ipaddress.ip_network(cidr, strict=False)
     except ValueError:
@@ -473,6 +497,11 @@ def _validate_tiers(tiers: Sequence[Tier], vpc: ipaddress.IPv4Network) -> list[t
             raise ConfigError(
                 f"tier name {t.name!r} is not accepted; use 1-32 letters, digits or '-', "
                 "starting with a letter"
+            )
+        if re.search(r"(?i)az\d+$", t.name):
+            raise ConfigError(
+                f"tier name {t.name!r} ends in an AZ suffix; subnet ids are <tier>Az<n>, so "
+                "such a name could collide with another tier's ids. Choose another name"
             )
         folded = _pascal(t.name).lower()
         if folded in seen:
@@ -594,33 +623,33 @@ def _place_blocks(
                 f"/{block_prefix} VPC"
             )
         wanted.append(block_prefix)
+    # One pass in declaration order, so a tier's block never depends on a tier
+    # declared after it: a later pinned block that collides with an earlier
+    # tier is refused rather than moving the earlier tier.
     placed: list[ipaddress.IPv4Network | None] = [None] * len(tiers)
-    # Pinned blocks first: they are fixed by the user.
     for i, (t, mask) in enumerate(tiers):
-        if t.block is None:
-            continue
-        try:
-            b = ipaddress.ip_network(t.block, strict=True)
-        except ValueError:
-            raise ConfigError(
-                f"tier {t.name!r} block {t.block!r} is not an aligned IPv4 CIDR"
-            ) from None
-        if not isinstance(b, ipaddress.IPv4Network) or not b.subnet_of(vpc):
-            raise ConfigError(f"tier {t.name!r} block {t.block!r} is not inside the VPC {vpc}")
-        if b.prefixlen != wanted[i]:
-            raise ConfigError(
-                f"tier {t.name!r} block {t.block!r} must be a /{wanted[i]} "
-                f"({az_slots} slots of /{mask})"
-            )
-        for j, other in enumerate(placed):
-            if other is not None and other.overlaps(b):
+        if t.block is not None:
+            try:
+                b = ipaddress.ip_network(t.block, strict=True)
+            except (ValueError, TypeError):
                 raise ConfigError(
-                    f"tier {t.name!r} block {t.block!r} overlaps tier {tiers[j][0].name!r} "
-                    f"block {other}"
+                    f"tier {t.name!r} block {t.block!r} is not an aligned IPv4 CIDR"
+                ) from None
+            if not isinstance(b, ipaddress.IPv4Network) or not b.subnet_of(vpc):
+                raise ConfigError(f"tier {t.name!r} block {t.block!r} is not inside the VPC {vpc}")
+            if b.prefixlen != wanted[i]:
+                raise ConfigError(
+                    f"tier {t.name!r} block {t.block!r} must be a /{wanted[i]} "
+                    f"({az_slots} slots of /{mask})"
                 )
-        placed[i] = b
-    for i, (t, _mask) in enumerate(tiers):
-        if placed[i] is not None:
+            for j, other in enumerate(placed):
+                if other is not None and other.overlaps(b):
+                    raise ConfigError(
+                        f"tier {t.name!r} block {t.block!r} overlaps tier {tiers[j][0].name!r} "
+                        f"block {other}; pin it to a free range "
+                        f"({', '.join(_free_ranges(vpc, [x for x in placed if x is not None]))})"
+                    )
+            placed[i] = b
             continue
         taken = [b for b in placed if b is not None]
         for cand in vpc.subnets(new_prefix=wanted[i]):
@@ -633,11 +662,16 @@ def _place_blocks(
                 f"{tt.name} {2 ** (32 - p)}" for (tt, _), p in zip(tiers, wanted)
             )
             smallest = 32 - max(1, math.ceil(math.log2(need)))
+            advice = (
+                f"use a /{smallest} or larger VPC, smaller cidr_mask values, or fewer az_slots"
+                if smallest >= MIN_VPC_PREFIX
+                else "this is more than the largest VPC (/16) holds: use smaller cidr_mask "
+                "values or fewer az_slots"
+            )
             raise ConfigError(
                 f"the tiers do not fit in {vpc} ({vpc.num_addresses} addresses): tier "
                 f"{t.name!r} finds no free /{wanted[i]}. The plan needs at least {need} "
-                f"addresses ({parts}; {az_slots} AZ slots each): use a /{smallest} or larger "
-                "VPC, smaller cidr_mask values, or fewer az_slots"
+                f"addresses ({parts}; {az_slots} AZ slots each): {advice}"
             )
     return [b for b in placed if b is not None]
 
@@ -658,6 +692,28 @@ def _free_ranges(vpc: ipaddress.IPv4Network, used: Iterable[ipaddress.IPv4Networ
 
 
 GATEWAY_ENDPOINT_SERVICES = ("s3", "dynamodb")
+
+
+def _check_unique_ids(
+    subnets: Sequence[SubnetPlan],
+    route_tables: Sequence[RouteTablePlan],
+    nats: Sequence[NatPlan],
+    endpoints: Sequence[GatewayEndpointPlan],
+) -> None:
+    """Every construct id the plan hands out must be unique among the VPC's
+    children (a duplicate would surface as a jsii error deep inside CDK)."""
+    owner: dict[str, str] = {i: "the VPC construct itself" for i in RESERVED_CONSTRUCT_IDS}
+    items = [(s.construct_id, f"subnet of tier {s.tier!r}") for s in subnets]
+    items += [(rt.construct_id, f"route table of tier {rt.tier!r}") for rt in route_tables]
+    items += [(n.construct_id, "a NAT") for n in nats]
+    items += [(n.construct_id + "Eip", "a NAT's Elastic IP") for n in nats]
+    items += [(g.construct_id, f"the {g.service} gateway endpoint") for g in endpoints]
+    for cid, what in items:
+        if cid in owner:
+            raise ConfigError(
+                f"construct id {cid!r} of {what} collides with {owner[cid]}; rename the tier"
+            )
+        owner[cid] = what
 
 
 def plan_network(
@@ -683,7 +739,15 @@ def plan_network(
             f"nat {nat!r} is not a NatProvider; use NatProvider.gateway_per_az(), "
             "single_gateway(), gateways(n), instances() or none()"
         )
+    if isinstance(gateway_endpoints, str):
+        raise ConfigError(
+            f"gateway_endpoints {gateway_endpoints!r} must be a list of service names, "
+            f"e.g. [{gateway_endpoints!r}]"
+        )
+    gateway_endpoints = list(gateway_endpoints)
     for svc in gateway_endpoints:
+        if gateway_endpoints.count(svc) > 1:
+            raise ConfigError(f"gateway_endpoints lists {svc!r} more than once")
         if svc not in GATEWAY_ENDPOINT_SERVICES:
             raise ConfigError(
                 f"gateway endpoint {svc!r} is unknown; AWS offers gateway endpoints only "
@@ -700,11 +764,12 @@ def plan_network(
     private = [t for t, _, _ in active if t.subnet_kind is SubnetKind.PRIVATE]
 
     # NAT validation
-    if nat.kind is not NatKind.NONE:
+    if nat.kind is not NatKind.NONE and private:
         if not public:
             raise ConfigError(
                 f"NAT strategy {nat.kind.value!r} needs a public tier to sit in, and there is "
-                "none; add a Tier(kind='public') or use NatProvider.none()"
+                f"none for private tier {private[0].name!r}; add a Tier(kind='public'), or make "
+                "the private tiers isolated and use NatProvider.none()"
             )
         if nat.count is not None and (
             isinstance(nat.count, bool) or not isinstance(nat.count, int)
@@ -714,7 +779,9 @@ def plan_network(
                 f"NAT count {nat.count!r} must be between 1 and the number of AZs ({len(azs)})"
             )
         if nat.kind is NatKind.INSTANCE:
-            if not re.match(r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$", nat.instance_type):
+            if not isinstance(nat.instance_type, str) or not re.match(
+                r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$", nat.instance_type
+            ):
                 raise ConfigError(
                     f"NAT instance type {nat.instance_type!r} is not an EC2 instance type "
                     "such as 't4g.nano'"
@@ -803,6 +870,7 @@ def plan_network(
     )
     gw = tuple(g for g in gw if g.route_tables)
 
+    _check_unique_ids(subnets, route_tables, nats, gw)
     return VpcPlan(
         cidr=str(vpc),
         azs=azs,
