@@ -106,6 +106,15 @@ class BestPracticeVpc(Construct):
                 f"flow_log_retention_days {flow_log_retention_days!r} is not a CloudWatch "
                 f"Logs retention; accepted: {', '.join(map(str, LOG_RETENTION_DAYS))}"
             )
+        if not isinstance(logs_removal_policy, RemovalPolicy):
+            raise ConfigError(
+                f"logs_removal_policy {logs_removal_policy!r} must be an aws_cdk.RemovalPolicy "
+                "(RETAIN keeps flow logs as audit evidence; DESTROY for throw-away environments)"
+            )
+        for flag, value in (("flow_log", flow_log),
+                            ("restrict_default_security_group", restrict_default_security_group)):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{flag} {value!r} must be True or False")
         if name is not None and (not isinstance(name, str) or not 1 <= len(name) <= 200):
             raise ConfigError(f"name {name!r} must be a string of 1..200 characters")
         if not isinstance(id, str) or not id:
