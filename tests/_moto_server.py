@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import urllib.request
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -70,9 +71,22 @@ class MotoServer:
         )
 
 
+def reset(endpoint_url: str) -> None:
+    """Empty every moto backend. moto keeps its state in module globals, so a
+    server started in a process where moto already ran (another test, an
+    earlier server) would otherwise see that state."""
+    assert endpoint_url.startswith(f"http://{HOST}:"), endpoint_url
+    request = urllib.request.Request(f"{endpoint_url}/moto-api/reset", method="POST", data=b"")
+    # An explicit empty proxy map: the request goes to the loopback address only.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=10) as response:
+        assert response.status == 200, response.status
+
+
 @contextlib.contextmanager
 def moto_server() -> Iterator[MotoServer]:
-    """Run moto's server on 127.0.0.1:<free port> for the duration of the block."""
+    """Run moto's server on 127.0.0.1:<free port> for the duration of the
+    block, starting from (and leaving behind) empty backends."""
     from moto.server import ThreadedMotoServer
 
     saved = {k: os.environ.get(k) for k in (*FAKE_ENV, *CLEARED_ENV)}
@@ -85,7 +99,10 @@ def moto_server() -> Iterator[MotoServer]:
     try:
         host, bound = server.get_host_and_port()
         assert host == HOST, f"moto server bound to {host}, expected {HOST}"
-        yield MotoServer(endpoint_url=f"http://{HOST}:{bound}")
+        endpoint_url = f"http://{HOST}:{bound}"
+        reset(endpoint_url)
+        yield MotoServer(endpoint_url=endpoint_url)
+        reset(endpoint_url)
     finally:
         server.stop()
         for k, v in saved.items():
