@@ -110,7 +110,8 @@ class Synth:
         return routes[0]["Properties"]
 
     def public_subnet_by_az(self) -> dict[int, str]:
-        return {az_select_index(self.res[lid]): lid for lid in self.subnets_of_kind(SubnetKind.PUBLIC)}
+        return {az_select_index(self.res[lid]): lid
+                for lid in self.subnets_of_kind(SubnetKind.PUBLIC)}
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +123,11 @@ def synths(cdk_context) -> dict[str, Synth]:
         "two": dict(nat=NatProvider.gateways(2)),
         "instances": dict(nat=NatProvider.instances()),
         "instances_x86": dict(nat=NatProvider.instances(instance_type="t3.micro")),
+        "instances_ports": dict(
+            nat=NatProvider.instances(allowed_ports=(443, 22)),
+            tiers=[Tier("public", "public"), Tier("app", "private"),
+                   Tier("data", "private", cidr_mask=22), Tier("db", "isolated")],
+        ),
         "none": dict(nat=NatProvider.none(),
                      tiers=[Tier("public", "public"), Tier("isolated", "isolated")]),
     }
@@ -182,6 +188,12 @@ def test_single_gateway_serves_every_private_subnet(synths):
         assert s.default_route(lid)["NatGatewayId"] == {"Ref": nat_lid}
 
 
+def test_single_gateway_is_in_the_first_az(synths):
+    s = synths["single"]
+    (nat,) = s.of_type(T_NAT).values()
+    assert az_select_index(s.res[ref(nat["Properties"]["SubnetId"])]) == 0
+
+
 def test_gateways_two_in_the_first_two_azs(synths):
     s = synths["two"]
     nats = s.of_type(T_NAT)
@@ -208,7 +220,7 @@ def test_gateways_two_routes_follow_the_plan(synths):
     assert used == set(s.of_type(T_NAT)), "a NAT gateway nobody routes to"
 
 
-@pytest.mark.parametrize("key", ["instances", "instances_x86", "none"])
+@pytest.mark.parametrize("key", ["instances", "instances_x86", "instances_ports", "none"])
 def test_no_nat_gateways_or_eips_without_gateway_strategy(synths, key):
     s = synths[key]
     assert s.of_type(T_NAT) == {}
@@ -396,7 +408,8 @@ def test_instances_role_has_no_ec2_wildcard(inst: Synth):
             docs += [p["Properties"]["PolicyDocument"] for p in inst.of_type(type_).values()
                      if {"Ref": role_lid} in p["Properties"].get("Roles", [])]
         assert docs, f"{role_lid} cannot attach its interface"
-        actions = {a for doc in docs for s in as_list(doc["Statement"]) for a in as_list(s["Action"])}
+        actions = {a for doc in docs for s in as_list(doc["Statement"])
+                   for a in as_list(s["Action"])}
         assert "ec2:AttachNetworkInterface" in actions
         assert "ec2:*" not in actions and "*" not in actions
         assert not any(a.startswith("ec2:") and a.endswith("*") for a in actions), actions
@@ -466,3 +479,50 @@ def test_none_gateway_endpoints_serve_isolated_only(synths):
     assert len(eps) == 2
     for ep in eps.values():
         assert {ref(r) for r in ep["Properties"]["RouteTableIds"]} == isolated_tables
+
+
+def test_instances_imds_hop_limit_one_and_gp3_root(inst: Synth):
+    for lt in inst.of_type(T_LT).values():
+        data = lt["Properties"]["LaunchTemplateData"]
+        assert data["MetadataOptions"]["HttpPutResponseHopLimit"] == 1
+        root = [m for m in data["BlockDeviceMappings"] if m["DeviceName"] == "/dev/xvda"]
+        assert root[0]["Ebs"]["VolumeType"] == "gp3"
+
+
+def test_instances_egress_only_on_allowed_ports(inst: Synth):
+    for lid, sg in _nat_security_groups(inst).items():
+        egress = sg["Properties"].get("SecurityGroupEgress")
+        # no SecurityGroupEgress at all would mean CloudFormation's allow-all rule
+        assert egress, f"{lid}: default allow-all egress"
+        for rule in egress:
+            assert rule["IpProtocol"] == "tcp" and rule["FromPort"] == rule["ToPort"], rule
+        assert {r["FromPort"] for r in egress} == {80, 443}
+
+
+def test_instances_allowed_ports_and_every_private_block_admitted(synths):
+    s = synths["instances_ports"]
+    blocks = {s.plan.tier_block("app").block, s.plan.tier_block("data").block}
+    assert len(blocks) == 2
+    # every private subnet of both tiers lies in one of the admitted blocks
+    for planned in s.plan.subnets_by_kind(SubnetKind.PRIVATE):
+        net = ipaddress.ip_network(planned.cidr)
+        assert any(net.subnet_of(ipaddress.ip_network(b)) for b in blocks), planned
+    groups = _nat_security_groups(s)
+    assert len(groups) == 1
+    (sg,) = groups.values()
+    ingress = {(r["CidrIp"], r["IpProtocol"], r["FromPort"], r["ToPort"])
+               for r in sg["Properties"]["SecurityGroupIngress"]}
+    assert ingress == {(b, "tcp", p, p) for b in blocks for p in (443, 22)}
+    egress = {(r["IpProtocol"], r["FromPort"]) for r in sg["Properties"]["SecurityGroupEgress"]}
+    assert egress == {("tcp", 443), ("tcp", 22)}
+
+
+def test_instances_both_private_tiers_route_to_same_az_eni(synths):
+    s = synths["instances_ports"]
+    private = s.subnets_of_kind(SubnetKind.PRIVATE)
+    assert len(private) == 6
+    for lid in private:
+        eni = ref(s.default_route(lid)["NetworkInterfaceId"])
+        eni_subnet = ref(s.props(eni)["SubnetId"])
+        assert az_select_index(s.res[eni_subnet]) == az_select_index(s.res[lid])
+    assert len(s.of_type(T_ENI)) == 3, "one NAT per AZ, shared by the private tiers"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack, Tags
+from aws_cdk import App, CfnResource, RemovalPolicy, Stack, TagManager, Tags
 from aws_cdk.assertions import Template
 
 import vpc_patterns
@@ -131,8 +131,9 @@ def statements(policy_doc: dict) -> list[dict]:
     return as_list(policy_doc["Statement"])
 
 
-def build(app: App, name: str, *, tag_cost_center: bool = False, **kwargs) -> tuple[Stack, BestPracticeVpc]:
-    stack = Stack(app, name)
+def build(app: App, stack_name: str, *, tag_cost_center: bool = False,
+          **kwargs) -> tuple[Stack, BestPracticeVpc]:
+    stack = Stack(app, stack_name)
     vpc = BestPracticeVpc(stack, VPC_ID, **kwargs)
     if tag_cost_center:
         Tags.of(stack).add("CostCenter", "42")
@@ -164,6 +165,17 @@ def synths(cdk_context) -> dict[str, Synth]:
         "retention30": build(app, "Retention30", flow_log_retention_days=30),
         "no_restrict": build(app, "NoRestrict", restrict_default_security_group=False),
         "tagged": build(app, "Tagged", tag_cost_center=True),
+        "named": build(app, "Named", name="corp-net"),
+        "destroy": build(app, "Destroy", logs_removal_policy=RemovalPolicy.DESTROY),
+        "no_endpoints": build(app, "NoEndpoints", gateway_endpoints=()),
+        "reserved": build(
+            app, "Reserved",
+            tiers=[*default_tiers(), Tier("future", "private", cidr_mask=21, reserved=True)],
+        ),
+        "isolated_only": build(
+            app, "IsolatedOnly", tiers=[Tier("isolated", "isolated")],
+            nat=vpc_patterns.NatProvider.none(),
+        ),
     }
     return {
         key: Synth(stack, vpc, Template.from_stack(stack).to_json())
@@ -207,7 +219,8 @@ def test_each_subnet_cidr_is_the_planned_one(d: Synth):
 
 def test_subnet_cidrs_are_inside_vpc_and_disjoint(d: Synth):
     vpc = ipaddress.ip_network(d.props(d.vpc_lid())["CidrBlock"])
-    nets = [ipaddress.ip_network(s["Properties"]["CidrBlock"]) for s in d.of_type(T_SUBNET).values()]
+    nets = [ipaddress.ip_network(s["Properties"]["CidrBlock"])
+            for s in d.of_type(T_SUBNET).values()]
     assert all(n.subnet_of(vpc) for n in nets)
     for i, a in enumerate(nets):
         for b in nets[i + 1:]:
@@ -687,3 +700,89 @@ def test_config_error_is_a_value_error(scratch_app):
     with pytest.raises(ValueError):
         BestPracticeVpc(stack, "X", max_azs=7)
     assert stack.node.try_find_child("X") is None
+
+
+# --------------------------------------------------------------------------
+# Documented options and guarantees (README "BestPracticeVpc" and "Route tables")
+# --------------------------------------------------------------------------
+
+
+def test_public_and_isolated_tiers_share_one_route_table_each(d: Synth):
+    for kind in (SubnetKind.PUBLIC, SubnetKind.ISOLATED):
+        tables = {d.route_table_of(lid) for lid in d.subnets_of_kind(kind)}
+        assert len(tables) == 1, kind
+    assert len(d.of_type(T_RT)) == 1 + 3 + 1
+
+
+def test_reserved_tier_creates_nothing_and_moves_nothing(synths):
+    r = synths["reserved"]
+    assert _subnet_cidrs(r) == _subnet_cidrs(synths["default"])
+    assert set(r.of_type(T_RT)) == set(synths["default"].of_type(T_RT))
+    block = ipaddress.ip_network(r.plan.tier_block("future").block)
+    for cidr in _subnet_cidrs(r).values():
+        assert not ipaddress.ip_network(cidr).overlaps(block)
+
+
+def test_no_internet_gateway_without_a_public_tier(synths):
+    s = synths["isolated_only"]
+    for type_ in ("AWS::EC2::InternetGateway", "AWS::EC2::VPCGatewayAttachment", T_NAT,
+                  "AWS::EC2::EIP", T_ROUTE):
+        assert s.of_type(type_) == {}, type_
+    assert len(s.of_type(T_SUBNET)) == 3
+    (rt,) = {s.route_table_of(lid) for lid in s.of_type(T_SUBNET)}
+    for ep in s.of_type("AWS::EC2::VPCEndpoint").values():
+        assert [ref(x) for x in ep["Properties"]["RouteTableIds"]] == [rt]
+
+
+def test_gateway_endpoints_can_be_turned_off(synths):
+    s = synths["no_endpoints"]
+    assert s.of_type("AWS::EC2::VPCEndpoint") == {}
+    assert len(s.of_type(T_SUBNET)) == 9
+
+
+def test_logs_retained_by_default(d: Synth):
+    _, group, key_lid, key = _flow_log_chain(d)
+    for resource in (group, key):
+        assert resource.get("DeletionPolicy") == "Retain"
+        assert resource.get("UpdateReplacePolicy") == "Retain"
+
+
+def test_logs_destroyed_when_asked(synths):
+    _, group, _, key = _flow_log_chain(synths["destroy"])
+    for resource in (group, key):
+        assert resource.get("DeletionPolicy") == "Delete"
+
+
+def test_name_option_prefixes_name_tags(synths):
+    s = synths["named"]
+    assert tags(s.res[s.vpc_lid()])["Name"] == "corp-net"
+    names = [tags(r)["Name"] for r in s.res.values() if "Name" in tags(r)]
+    assert len(names) >= 1 + 1 + 9 + 5 + 3 + 3
+    assert all(n == "corp-net" or n.startswith("corp-net/") for n in names), names
+    for planned in s.plan.subnets:
+        name = tags(s.res[s.subnet_lid(planned.construct_id)])["Name"]
+        assert name == f"corp-net/{planned.tier}-{planned.az.label}"
+
+
+def test_default_sg_handler_is_small_and_logs_encrypted(d: Synth):
+    _, cr = d.only("Custom::VpcRestrictDefaultSG")
+    fn_lid, _ = getatt(cr["Properties"]["ServiceToken"])
+    fn = d.props(fn_lid)
+    assert fn["Runtime"] == "python3.14"
+    assert fn["ReservedConcurrentExecutions"] == 1
+    assert "ZipFile" in fn["Code"], "inline code: no asset, no bundling"
+    group_lid = ref(fn["LoggingConfig"]["LogGroup"])
+    group = d.res[group_lid]
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    _, _, logs_key, _ = _flow_log_chain(d)
+    assert getatt(group["Properties"]["KmsKeyId"]) == (logs_key, "Arn")
+
+
+def test_every_taggable_resource_has_a_name_tag(d: Synth):
+    missing = []
+    for c in d.stack.node.find_all():
+        if isinstance(c, CfnResource) and TagManager.is_taggable(c):
+            lid = d.lid(c)
+            if "Name" not in tags(d.res[lid]):
+                missing.append(f"{lid} ({d.res[lid]['Type']})")
+    assert missing == []

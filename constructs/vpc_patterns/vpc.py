@@ -51,6 +51,8 @@ _CDK_SUBNET_TYPE = {
     SubnetKind.ISOLATED: "Isolated",
 }
 TAG_TIER = "vpc-patterns:tier"
+#: Below CDK's default tag priority (100), so specific Name tags win.
+FALLBACK_NAME_TAG_PRIORITY = 50
 TAG_AZ = "vpc-patterns:az"
 
 
@@ -123,6 +125,9 @@ class BestPracticeVpc(Construct):
         super().__init__(scope, id)
         self.plan: VpcPlan = plan
         self._name = name or self.node.path
+        # A fallback Name for every taggable resource of this construct (keys,
+        # log groups, roles, functions); network resources get a specific one.
+        Tags.of(self).add("Name", self._name, priority=FALLBACK_NAME_TAG_PRIORITY)
         self._build(
             flow_log=flow_log,
             retention=flow_log_retention_days,
