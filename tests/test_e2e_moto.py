@@ -133,6 +133,9 @@ def prepare_template_for_moto(template: dict[str, Any]) -> tuple[dict[str, Any],
     removed = {lid: r["Type"] for lid, r in resources.items() if r["Type"].startswith("Custom::")}
     for lid in removed:
         del resources[lid]
+    for res in resources.values():
+        if res["Type"] == "AWS::KMS::Key":
+            res.get("Properties", {}).pop("Tags", None)
 
     dangling = _references(prepared) & set(removed)
     assert not dangling, f"the template still refers to removed resources {sorted(dangling)}"
