@@ -1,4 +1,5 @@
-"""The reference network stack: one BestPracticeVpc per environment."""
+"""The reference network stack: one BestPracticeVpc per environment, with its
+flow logs and monitoring as the environment's configuration asks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from constructs import Construct
 
 from vpc_patterns import BestPracticeVpc
 from vpc_patterns.config import EnvironmentConfig
+from vpc_patterns.flow_logs import CloudWatchDestination, FlowLogs, S3Destination
+from vpc_patterns.monitoring import NetworkMonitoring
 
 
 class NetworkStack(Stack):
@@ -26,6 +29,7 @@ class NetworkStack(Stack):
             **kwargs,
         )
         self.config = config
+        removal = RemovalPolicy.DESTROY if config.logs_removal_policy == "destroy" else RemovalPolicy.RETAIN
         self.network = BestPracticeVpc(
             self, "Network",
             cidr=config.cidr,
@@ -35,12 +39,38 @@ class NetworkStack(Stack):
             tiers=config.tiers,
             az_slots=config.az_slots,
             nat=config.nat,
-            flow_log_retention_days=config.flow_log_retention_days,
-            logs_removal_policy=(
-                RemovalPolicy.DESTROY if config.logs_removal_policy == "destroy" else RemovalPolicy.RETAIN
-            ),
-            name=f"{id}",
+            # Flow logs with every option come from FlowLogs below.
+            flow_log=False,
+            logs_removal_policy=removal,
+            name=id,
         )
+        self.flow_logs: FlowLogs | None = None
+        if config.flow_log_destinations:
+            destinations: list[CloudWatchDestination | S3Destination] = []
+            if "cloudwatch" in config.flow_log_destinations:
+                destinations.append(CloudWatchDestination(retention_days=config.flow_log_retention_days))
+            if "s3" in config.flow_log_destinations:
+                parquet = config.flow_log_s3_format == "parquet"
+                destinations.append(S3Destination(file_format=config.flow_log_s3_format,
+                                                  hive_compatible_partitions=parquet))
+            self.flow_logs = FlowLogs(
+                self, "FlowLogs",
+                network=self.network,
+                destinations=destinations,
+                traffic_type=config.flow_log_traffic_type,
+                max_aggregation_interval=config.flow_log_aggregation_seconds,
+                removal_policy=removal,
+                name=id,
+            )
+        self.monitoring: NetworkMonitoring | None = None
+        if config.monitoring:
+            self.monitoring = NetworkMonitoring(
+                self, "Monitoring",
+                network=self.network,
+                flow_logs=self.flow_logs,
+                dashboard=config.dashboard,
+                removal_policy=removal,
+            )
         CfnOutput(self, "VpcId", value=self.network.vpc_id, description="VPC id")
         CfnOutput(self, "VpcCidr", value=self.network.plan.cidr, description="VPC CIDR")
         for tier in self.network.plan.tiers:

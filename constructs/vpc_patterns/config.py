@@ -25,6 +25,12 @@ _ACCEPTED = {
     "nat_instance_type": "EC2 instance type of NAT instances",
     "tiers": "list of {name, kind, cidr_mask?, reserved?}",
     "flow_log_retention_days": "CloudWatch Logs retention in days",
+    "flow_log_destinations": "list of cloudwatch | s3",
+    "flow_log_traffic_type": "ALL | ACCEPT | REJECT",
+    "flow_log_aggregation_seconds": "60 | 600",
+    "flow_log_s3_format": "plain-text | parquet (Hive-compatible partitions with parquet)",
+    "monitoring": "true | false: NAT alarms with an encrypted alarm topic",
+    "dashboard": "true | false: a CloudWatch dashboard of the network",
     "logs_removal_policy": "retain | destroy",
     "account": "12-digit AWS account id (pins the stack)",
     "region": "AWS region name (pins the stack)",
@@ -43,6 +49,12 @@ class EnvironmentConfig:
     nat: NatProvider = field(default_factory=NatProvider.gateway_per_az)
     tiers: tuple[Tier, ...] | None = None
     flow_log_retention_days: int = 365
+    flow_log_destinations: tuple[str, ...] = ("cloudwatch",)
+    flow_log_traffic_type: str = "ALL"
+    flow_log_aggregation_seconds: int = 600
+    flow_log_s3_format: str = "plain-text"
+    monitoring: bool = True
+    dashboard: bool = True
     logs_removal_policy: str = "retain"
     account: str | None = None
     region: str | None = None
@@ -60,6 +72,14 @@ def _expect(env: str, name: str, value: Any, types: tuple[type, ...], what: str)
         raise ConfigError(f"{_key(env, name)} = {value!r} must be {what}")
 
 
+def _choice(env: str, raw: Mapping[str, Any], kw: dict[str, Any], key: str,
+            accepted: tuple[str, ...]) -> None:
+    if key in raw:
+        if raw[key] not in accepted:
+            raise ConfigError(f"{_key(env, key)} = {raw[key]!r}; accepted: {', '.join(accepted)}")
+        kw[key] = raw[key]
+
+
 def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{CONTEXT_KEY}.{env} = {raw!r} must be an object of settings")
@@ -72,7 +92,7 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
     if "cidr" in raw:
         _expect(env, "cidr", raw["cidr"], (str,), "a CIDR string such as '10.0.0.0/16'")
         kw["cidr"] = raw["cidr"]
-    for k in ("max_azs", "az_slots", "flow_log_retention_days"):
+    for k in ("max_azs", "az_slots", "flow_log_retention_days", "flow_log_aggregation_seconds"):
         if k in raw:
             _expect(env, k, raw[k], (int,), f"an integer ({_ACCEPTED[k]})")
             kw[k] = raw[k]
@@ -113,6 +133,27 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
                 )
             tiers.append(Tier(t["name"], t["kind"], t.get("cidr_mask"), bool(t.get("reserved", False))))
         kw["tiers"] = tuple(tiers)
+    for k in ("monitoring", "dashboard"):
+        if k in raw:
+            _expect(env, k, raw[k], (bool,), "true or false")
+            kw[k] = raw[k]
+    _choice(env, raw, kw, "flow_log_traffic_type", ("ALL", "ACCEPT", "REJECT"))
+    _choice(env, raw, kw, "flow_log_s3_format", ("plain-text", "parquet"))
+    if "flow_log_aggregation_seconds" in kw and kw["flow_log_aggregation_seconds"] not in (60, 600):
+        raise ConfigError(
+            f"{_key(env, 'flow_log_aggregation_seconds')} = {kw['flow_log_aggregation_seconds']!r};"
+            " accepted: 60, 600"
+        )
+    if "flow_log_destinations" in raw:
+        dests = raw["flow_log_destinations"]
+        _expect(env, "flow_log_destinations", dests, (list,), _ACCEPTED["flow_log_destinations"])
+        for d in dests:
+            if d not in ("cloudwatch", "s3") or dests.count(d) > 1:
+                raise ConfigError(
+                    f"{_key(env, 'flow_log_destinations')} entry {d!r}: accepted once each: "
+                    "cloudwatch, s3 (an empty list turns flow logs off)"
+                )
+        kw["flow_log_destinations"] = tuple(dests)
     if "logs_removal_policy" in raw:
         if raw["logs_removal_policy"] not in ("retain", "destroy"):
             raise ConfigError(

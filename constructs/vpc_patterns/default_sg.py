@@ -19,7 +19,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from .compliance import acknowledge, managed_policy
+from .compliance import acknowledge_in_packs, managed_policy
 
 HANDLER_SOURCE = Path(__file__).with_name("handlers") / "default_sg.py"
 #: The newest Python runtime Lambda offers in this CDK version.
@@ -77,13 +77,13 @@ def inline_handler(scope: Construct, id: str, *, source: Path, description: str,
     )
     # The function may run only once its permissions are attached.
     fn.node.add_dependency(policy)
-    acknowledge(
-        fn, "NIST.800.53.R5-LambdaInsideVPC",
+    acknowledge_in_packs(
+        fn, "LambdaInsideVPC",
         "This deploy-time handler only calls the EC2 API once per stack operation; "
         "placing it inside the VPC it configures would make it depend on that VPC's NAT.",
     )
-    acknowledge(
-        fn, "NIST.800.53.R5-LambdaDLQ",
+    acknowledge_in_packs(
+        fn, "LambdaDLQ",
         "Invoked only by CloudFormation as a custom resource: a failure is reported "
         "to the stack operation, which fails and rolls back, so no event is lost.",
     )

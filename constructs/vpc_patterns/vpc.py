@@ -18,7 +18,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from .compliance import acknowledge, managed_policy
+from .compliance import acknowledge_in_packs, managed_policy
 from .default_sg import RestrictDefaultSecurityGroup
 from .errors import ConfigError
 from .nat_instance import SelfHealingNatInstance
@@ -211,8 +211,8 @@ class BestPracticeVpc(Construct):
                     )
                     route.node.add_dependency(attach)
                     public_routes.append(route)
-                    acknowledge(
-                        route, "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW",
+                    acknowledge_in_packs(
+                        route, "VPCNoUnrestrictedRouteToIGW",
                         "This is the public tier's default route: public subnets exist to hold "
                         "internet-facing load balancers and the NATs; private and isolated tiers "
                         "have no route to the internet gateway.",
@@ -298,8 +298,8 @@ class BestPracticeVpc(Construct):
                 logs_key=self.logs_key,
                 removal_policy=removal,
             )
-            acknowledge(
-                self.cfn_vpc, "NIST.800.53.R5-VPCDefaultSecurityGroupClosed",
+            acknowledge_in_packs(
+                self.cfn_vpc, "VPCDefaultSecurityGroupClosed",
                 "CloudFormation cannot change the default security group's rules; the "
                 "RestrictDefaultSecurityGroup custom resource of this construct revokes both "
                 "default rules at deploy time.",
