@@ -13,22 +13,27 @@ Measured per run
             Linux, so the two processes' readings compare directly).
   total s   wall time from spawn until the parent has reaped the child (adds
             the jsii kernel shutdown and interpreter exit).
-  peak MB   peak RSS of the child's process tree: the child Python process and
-            the ``node`` jsii kernel it spawns (a grandchild of this script).
-            Right after ``app.synth()`` -- node is still alive then -- the child
-            reads the kernel's high-water mark (VmHWM in /proc/<pid>/status) of
-            itself and of every descendant and reports the sum. Each term is
-            exact; the sum is an upper bound of the simultaneous tree peak
-            (the two processes need not peak at the same instant).
-  Cross-checks (shown under "memory detail"):
-  wait4 MB  ``ru_maxrss`` of ``os.wait4`` on the child. The kernel folds the
-            rusage of the child's reaped descendants into it (node is reaped by
-            jsii's atexit hook before the child exits), but as a MAX, not a sum:
-            it is the largest single process of the tree. It equals what
-            ``getrusage(RUSAGE_CHILDREN)`` would say if only that child had run.
-  sampled   the largest sum of current RSS over the tree seen by a thread of
-            the parent polling /proc every 10 ms: a lower bound of the
-            simultaneous tree peak.
+  peak MB   peak RSS of the child's process tree: the child Python process,
+            jsii's ``node jsii-runtime.js`` wrapper and the ``node`` kernel
+            process the wrapper starts (grandchild and great-grandchild of this
+            script). A thread of the parent polls /proc every 10 ms and keeps
+            the largest sum of the tree's current RSS (from /proc/<pid>/statm).
+            It is a lower bound of the true simultaneous peak (a spike shorter
+            than 10 ms can be missed); RSS counts pages shared by the two node
+            processes twice, the same way for A and B.
+  Cross-checks (under "memory detail"):
+  wait4     ``ru_maxrss`` from ``os.wait4`` on the child (per-child, unlike
+            ``getrusage(RUSAGE_CHILDREN)`` which is the max over every child
+            reaped so far). The kernel folds the child's reaped descendants in
+            (jsii's atexit hook reaps node before the child exits), but as a
+            MAX, not a sum: it is the peak of the largest single process of
+            the tree -- here the node kernel.
+  HWM sum   right after ``app.synth()`` (node still alive), the child sums the
+            kernel high-water marks (VmHWM) of itself and every descendant.
+            This would be an upper bound, but V8 gives memory back in ways that
+            do not always update the high-water mark (polled RSS of the node
+            kernel was seen above its VmHWM), so it can read lower than the
+            polled peak. wait4's ru_maxrss has the same blind spot.
 
 Usage:  .venv/bin/python bench/bench_synth.py [--repeat N] [--check] [--json FILE]
 Exit status: 0 (a measurement, not a test); with --check, 1 when an A/B ratio
@@ -126,11 +131,17 @@ def _status_kb(pid: int, field: str) -> int:
 
 
 def _comm(pid: int) -> str:
+    """Executable name and, for node, the script (node renames its thread)."""
     try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().strip()
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
     except OSError:
         return "?"
+    if not argv:
+        return "?"
+    name = os.path.basename(argv[0])
+    scripts = [os.path.basename(a) for a in argv[1:] if a.endswith(".js")]
+    return f"{name}({scripts[0]})" if scripts else name
 
 
 def _load_feature_flags() -> dict:
@@ -177,13 +188,13 @@ def _build_b(stack) -> None:
     )
     key = kms.Key(stack, "FlowLogKey", enable_key_rotation=True)
     # CloudWatch Logs must be allowed to use the key for the encrypted group.
+    log_groups = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
     key.add_to_resource_policy(iam.PolicyStatement(
         principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
         actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*",
                  "kms:GenerateDataKey*", "kms:Describe*"],
         resources=["*"],
-        conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
-                                f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"}},
+        conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
     ))
     group = logs.LogGroup(stack, "FlowLogGroup", encryption_key=key,
                           retention=logs.RetentionDays.ONE_YEAR)
@@ -219,10 +230,14 @@ def child_main(scenario: str, stacks: int, outdir: str, result_file: str) -> Non
 class TreeSampler(threading.Thread):
     """Polls the summed current RSS of a process tree; keeps the maximum."""
 
+    #: re-list the tree every this many samples (its processes are long-lived)
+    RESCAN_EVERY = 5
+
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.peak_kb = 0
+        self.samples = 0
         self.stop_event = threading.Event()
 
     def _rss_kb(self, pid: int) -> int:
@@ -233,9 +248,13 @@ class TreeSampler(threading.Thread):
             return 0
 
     def run(self) -> None:
+        tree = [self.pid]
         while not self.stop_event.is_set():
-            total = sum(self._rss_kb(p) for p in [self.pid, *_descendants(self.pid)])
+            if self.samples % self.RESCAN_EVERY == 0:
+                tree = [self.pid, *_descendants(self.pid)]
+            total = sum(self._rss_kb(p) for p in tree)
             self.peak_kb = max(self.peak_kb, total)
+            self.samples += 1
             self.stop_event.wait(SAMPLE_INTERVAL_S)
 
 
@@ -303,11 +322,12 @@ def run_once(python: str, scenario: str, stacks: int, env: dict, workdir: Path,
         "startup_s": r["t_imported"] - t0,       # interpreter + jsii kernel + aws_cdk import
         "construct_s": r["t_built"] - r["t_imported"],
         "synth_call_s": r["t_synth"] - r["t_built"],
-        "peak_mb": sum(p["hwm_kb"] for p in procs) / 1024,
+        "peak_mb": sampler.peak_kb / 1024,
+        "samples": sampler.samples,
+        "hwm_sum_mb": sum(p["hwm_kb"] for p in procs) / 1024,
         "python_hwm_mb": procs[0]["hwm_kb"] / 1024,
         "descendants": [(p["comm"], round(p["hwm_kb"] / 1024, 1)) for p in procs[1:]],
         "wait4_maxrss_mb": ru.ru_maxrss / 1024,  # Linux: kilobytes
-        "sampled_peak_mb": sampler.peak_kb / 1024,
         "cpu_s": ru.ru_utime + ru.ru_stime,
         "stderr_lines": [line for line in stderr.splitlines() if line.strip()],
     }
@@ -315,6 +335,21 @@ def run_once(python: str, scenario: str, stacks: int, env: dict, workdir: Path,
         out["counts"] = count_resources(outdir, stacks, scenario)
     shutil.rmtree(run_dir, ignore_errors=True)
     return out
+
+
+def _loadavg() -> str:
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
+
+
+def _load1(load: str) -> float:
+    try:
+        return float(load.split()[0])
+    except (ValueError, IndexError):
+        return 0.0
 
 
 def fmt_ratio(r: float) -> str:
@@ -331,7 +366,8 @@ def main() -> int:
     ap.add_argument("--check", action="store_true",
                     help=f"exit 1 when an A/B ratio exceeds {TARGET_RATIO}")
     ap.add_argument("--json", metavar="FILE", help="also write every run's raw numbers here")
-    ap.add_argument("--python", default=str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable,
+    ap.add_argument("--python",
+                    default=str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable,
                     help="interpreter for the child runs (default: the repo's .venv)")
     ap.add_argument("--child", nargs=4, metavar=("SCENARIO", "STACKS", "OUTDIR", "RESULT"),
                     help=argparse.SUPPRESS)
@@ -353,9 +389,12 @@ def main() -> int:
     print(f"node:   {node} {node_v}")
     print(f"cpus:   {os.cpu_count()}   repeat: {args.repeat}   warm-up pairs: {args.warmup}   "
           f"sizes: {sizes}")
+    load_start = _loadavg()
+    print(f"load average: {load_start}")
     print("A = BestPracticeVpc(stack, 'Network') with defaults")
-    print("B = ec2.Vpc, 3 token AZs, public/24 private-egress/20 isolated/22, 3 NAT GWs, S3+DDB "
-          "endpoints,\n    restrict_default_security_group, flow log -> LogGroup(1y, kms.Key(rotation))")
+    print("B = ec2.Vpc, 3 token AZs, public/24 private-egress/20 isolated/22, 3 NAT GWs, "
+          "S3+DDB endpoints,\n    restrict_default_security_group, "
+          "flow log -> LogGroup(1y, kms.Key(rotation))")
     print()
 
     results: list[dict] = []
@@ -393,7 +432,8 @@ def main() -> int:
              "AWS::Lambda::Function", "literal-az-names", "total"]
     print(f"  {'':24}" + "".join(f"{sc:>6}" for sc in SCENARIOS))
     for k in kinds:
-        print(f"  {k.replace('AWS::', ''):24}" + "".join(f"{counts[sc].get(k, 0):>6}" for sc in SCENARIOS))
+        print(f"  {k.replace('AWS::', ''):24}"
+              + "".join(f"{counts[sc].get(k, 0):>6}" for sc in SCENARIOS))
     bad = [f"{sc}: {k}={counts[sc].get(k, 0)} (want {v})" for sc in SCENARIOS
            for k, v in EXPECTED_PER_STACK.items() if counts[sc].get(k, 0) != v]
     bad += [f"{sc}: literal AZ names in an env-agnostic stack" for sc in SCENARIOS
@@ -410,43 +450,58 @@ def main() -> int:
         return [r for r in results if r["scenario"] == sc and r["stacks"] == n]
 
     med = statistics.median
-    print(f"\nSynthesis, {args.repeat} fresh processes per row (synth = process start to end of "
-          "app.synth(); peak = python + node VmHWM)")
-    hdr = (f"  {'scenario':32} {'synth med':>9} {'min':>6} {'max':>6} {'total med':>9} "
+    print(f"\nSynthesis: {args.repeat} fresh processes per row, medians unless noted. synth = "
+          "process start to end of app.synth()\n(min/max of synth alongside); total = start to "
+          "child reaped; startup/constr/synth() = phases of synth;\ncpu = user+sys of the child "
+          "tree (wait4); peak = polled RSS peak of python + node processes.")
+    hdr = (f"  {'scenario':15} {'synth s':>7} {'min':>6} {'max':>6} {'total s':>7} "
            f"{'startup':>7} {'constr':>6} {'synth()':>7} {'cpu s':>6} {'peak MB':>8}")
     print(hdr)
     print("  " + "-" * (len(hdr) - 2))
     for n in sizes:
-        for sc, label in SCENARIOS.items():
+        for sc in SCENARIOS:
             rs = runs(sc, n)
             s = [r["synth_s"] for r in rs]
-            print(f"  {f'{sc} {label}, {n} stack' + ('s' if n > 1 else ''):32} {med(s):9.2f} "
-                  f"{min(s):6.2f} {max(s):6.2f} {med(r['total_s'] for r in rs):9.2f} "
-                  f"{med(r['startup_s'] for r in rs):7.2f} {med(r['construct_s'] for r in rs):6.2f} "
-                  f"{med(r['synth_call_s'] for r in rs):7.2f} {med(r['cpu_s'] for r in rs):6.2f} "
-                  f"{med(r['peak_mb'] for r in rs):8.1f}")
+            print(f"  {f'{sc} x{n}':15} {med(s):7.2f} {min(s):6.2f} {max(s):6.2f} "
+                  f"{med(r['total_s'] for r in rs):7.2f} {med(r['startup_s'] for r in rs):7.2f} "
+                  f"{med(r['construct_s'] for r in rs):6.2f} "
+                  f"{med(r['synth_call_s'] for r in rs):7.2f} "
+                  f"{med(r['cpu_s'] for r in rs):6.2f} {med(r['peak_mb'] for r in rs):8.1f}")
 
-    print("\nMemory detail (medians, MB): tree = sum of per-process VmHWM; wait4 = ru_maxrss "
-          "(largest single process); sampled = 10 ms /proc polling of the tree")
+    print("\nMemory detail (medians, MB): peak = polled tree RSS; wait4 = ru_maxrss (largest "
+          "single process);\nHWM sum = VmHWM of python + descendants at end of synth; "
+          "per-process VmHWM of the 1st run")
     for n in sizes:
         for sc in SCENARIOS:
             rs = runs(sc, n)
-            desc = ", ".join(f"{c} {m}" for c, m in rs[0]["descendants"]) or "none"
-            print(f"  {sc} x{n:<3} tree {med(r['peak_mb'] for r in rs):7.1f}  python "
-                  f"{med(r['python_hwm_mb'] for r in rs):6.1f}  wait4 "
-                  f"{med(r['wait4_maxrss_mb'] for r in rs):6.1f}  sampled "
-                  f"{med(r['sampled_peak_mb'] for r in rs):7.1f}   (descendants, 1st run: {desc})")
+            desc = ", ".join(f"{c} {m:.0f}" for c, m in rs[0]["descendants"]) or "none"
+            print(f"  {f'{sc} x{n}':7} peak {med(r['peak_mb'] for r in rs):6.1f}  wait4 "
+                  f"{med(r['wait4_maxrss_mb'] for r in rs):6.1f}  HWM sum "
+                  f"{med(r['hwm_sum_mb'] for r in rs):6.1f}  "
+                  f"| python {rs[0]['python_hwm_mb']:.0f}, "
+                  f"{desc}")
 
-    print(f"\nA/B ratios (medians; target <= {TARGET_RATIO}x)")
+    print(f"\nA/B ratios of the medians (target <= {TARGET_RATIO}x; cpu and total are for "
+          "information only)")
     over = False
     for n in sizes:
         a, b = runs("A", n), runs("B", n)
-        rt = med(r["synth_s"] for r in a) / med(r["synth_s"] for r in b)
-        rtot = med(r["total_s"] for r in a) / med(r["total_s"] for r in b)
-        rm = med(r["peak_mb"] for r in a) / med(r["peak_mb"] for r in b)
+
+        def ratio(key: str) -> float:
+            return med(r[key] for r in a) / med(r[key] for r in b)
+
+        rt, rm = ratio("synth_s"), ratio("peak_mb")
         over |= rt > TARGET_RATIO or rm > TARGET_RATIO
-        print(f"  {n:>2} stack{'s' if n > 1 else ' '}: time {fmt_ratio(rt):10}  memory {fmt_ratio(rm):10}"
-              f"  (total process wall {rtot:.2f}x)")
+        label = f"{n} stack" + ("s" if n > 1 else "")
+        print(f"  {label:>10}: time {fmt_ratio(rt):10}  memory {fmt_ratio(rm):10}  "
+              f"(cpu {ratio('cpu_s'):.2f}x, total process wall {ratio('total_s'):.2f}x)")
+    load_end = _loadavg()
+    print(f"\nload average at start {load_start}, at end {load_end}")
+    busy = max(_load1(load_start), _load1(load_end)) > (os.cpu_count() or 1)
+    if busy:
+        print("WARNING: the machine was busy (1-minute load above the CPU count): wall times are "
+              "inflated and scattered\nby other work, so the time ratios are unreliable; the cpu "
+              "ratio is a steadier hint. Re-run when idle.")
 
     if args.json:
         Path(args.json).write_text(json.dumps(
