@@ -168,6 +168,9 @@ MOTO_UNSUPPORTED_TYPES = frozenset({
     "AWS::S3::BucketPolicy",
     "AWS::SNS::TopicPolicy",
     "AWS::CDK::Metadata",
+    "AWS::EC2::NetworkAcl",
+    "AWS::EC2::NetworkAclEntry",
+    "AWS::EC2::SubnetNetworkAclAssociation",
 })
 
 

@@ -194,7 +194,13 @@ def test_packs_are_live_and_every_acknowledgment_is_needed(
                 found.setdefault(c["constructPath"].removeprefix("Unacknowledged/"), set()).add(
                     v["ruleName"])
     network = {k: v for k, v in found.items() if k.startswith("Network/")}
-    assert network == RAW_FINDINGS
+    expected = dict(RAW_FINDINGS)
+    for acl in net.network_acls.plan.acls:  # AwsSolutions-VPC3 on every ACL and entry
+        expected[f"Network/NetworkAcls/{acl.construct_id}"] = {"AwsSolutions-VPC3"}
+        for r in acl.rules:
+            entry = f"{'Egress' if r.egress else 'Ingress'}{r.number}"
+            expected[f"Network/NetworkAcls/{acl.construct_id}/{entry}"] = {"AwsSolutions-VPC3"}
+    assert network == expected
     buckets = {k: v for k, v in found.items() if k.startswith("FlowLogs/")}
     replication = {f"{p}-S3BucketReplicationEnabled" for p in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")}
     kms = {f"{p}-S3DefaultEncryptionKMS" for p in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")}

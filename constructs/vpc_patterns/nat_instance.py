@@ -26,6 +26,7 @@ from aws_cdk import aws_autoscaling as autoscaling
 from constructs import Construct
 
 from .compliance import acknowledge, managed_policy
+from .security_groups import check_interface_security_groups
 
 #: The AMI comes from AWS's public SSM parameter, resolved at deploy time, so
 #: synthesis needs no lookup and a redeploy picks up the patched image.
@@ -104,6 +105,9 @@ class SelfHealingNatInstance(Construct):
         itype = ec2.InstanceType(instance_type)
         arch = "arm64" if itype.architecture == ec2.InstanceArchitecture.ARM_64 else "x86_64"
 
+        # One group today; the check guards any later addition (AWS allows 5 per interface).
+        check_interface_security_groups([security_group], f"{self.node.path}/Interface")
+        check_interface_security_groups([security_group], f"{self.node.path}/LaunchTemplate")
         self.network_interface = ec2.CfnNetworkInterface(
             self, "Interface",
             subnet_id=subnet_id,

@@ -88,7 +88,7 @@ _CIDR_FORM = re.compile(r"^\d{1,3}(\.\d{1,3}){3}/([0-9]|[1-2][0-9]|3[0-2])$")
 RESERVED_CONSTRUCT_IDS = frozenset({
     "Resource", "Vpc", "InternetGateway", "InternetGatewayAttachment", "LogsKey",
     "FlowLogGroup", "FlowLogRole", "FlowLogPolicy", "FlowLog", "RestrictDefaultSecurityGroup",
-    "NatInstanceSecurityGroup",
+    "NatInstanceSecurityGroup", "NetworkAcls",
 })
 _AZ_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+[a-z]$")
 _AZ_ID = re.compile(r"^[a-z]{2,5}\d+-az\d+$")

@@ -9,7 +9,7 @@ one replaces the resource.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from aws_cdk import Aws, Fn, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
@@ -21,6 +21,8 @@ from constructs import Construct
 from .compliance import acknowledge_in_packs, managed_policy
 from .default_sg import RestrictDefaultSecurityGroup
 from .errors import ConfigError
+from .nacl import DEFAULT_PUBLIC_INGRESS_PORTS, AclPlan, AclRule, plan_acls
+from .nacl_construct import TierNetworkAcls
 from .nat_instance import SelfHealingNatInstance
 from .plan import (
     DEFAULT_AZ_SLOTS,
@@ -90,6 +92,11 @@ class BestPracticeVpc(Construct):
         flow_log_retention_days: int = DEFAULT_FLOW_LOG_RETENTION_DAYS,
         logs_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         restrict_default_security_group: bool = True,
+        network_acls: bool = True,
+        acl_rules: Mapping[str, Sequence[AclRule]] | None = None,
+        public_ingress_ports: Sequence[int] = DEFAULT_PUBLIC_INGRESS_PORTS,
+        isolated_reachable_from: Mapping[str, Sequence[str]] | None = None,
+        acl_findings_as_errors: bool = False,
         name: str | None = None,
     ) -> None:
         # ---- validate everything before the first resource exists ----------
@@ -121,10 +128,21 @@ class BestPracticeVpc(Construct):
             raise ConfigError(f"name {name!r} must be a string of 1..200 characters")
         if not isinstance(id, str) or not id:
             raise ConfigError(f"construct id {id!r} must be a non-empty string")
+        if not isinstance(network_acls, bool):
+            raise ConfigError(f"network_acls {network_acls!r} must be True or False")
+        acl_plan: AclPlan | None = None
+        if network_acls:
+            acl_plan = plan_acls(
+                plan, user_rules=acl_rules, public_ingress_ports=public_ingress_ports,
+                reachable_from=isolated_reachable_from, findings_as_errors=acl_findings_as_errors,
+            )
+        elif acl_rules:
+            raise ConfigError("acl_rules are given but network_acls=False; drop one of them")
 
         super().__init__(scope, id)
         self.plan: VpcPlan = plan
         self._name = name or self.node.path
+        self._acl_plan = acl_plan
         # A fallback Name for every taggable resource of this construct (keys,
         # log groups, roles, functions); network resources get a specific one.
         Tags.of(self).add("Name", self._name, priority=FALLBACK_NAME_TAG_PRIORITY)
@@ -306,6 +324,13 @@ class BestPracticeVpc(Construct):
             )
 
         self.vpc: ec2.IVpc = self._as_ivpc()
+
+        # Network ACLs per tier (planned and checked before super().__init__).
+        self.network_acls: TierNetworkAcls | None = None
+        if self._acl_plan is not None:
+            self.network_acls = TierNetworkAcls(
+                self, "NetworkAcls", network=self, acl_plan=self._acl_plan
+            )
 
     def _logs_key(self, removal: RemovalPolicy) -> kms.Key:
         key = kms.Key(
