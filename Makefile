@@ -13,7 +13,7 @@ export CDK_DISABLE_VERSION_CHECK := true
 PY_STAMP  := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: deps synth lint test test-fast bench report clean
+.PHONY: deps synth lint verify test test-fast bench report clean
 
 deps: $(PY_STAMP) $(NPM_STAMP)
 
@@ -28,11 +28,15 @@ $(NPM_STAMP): package.json package-lock.json
 	touch $@
 
 ## make synth: synthesize every reference stack (cdk-nag packs run as
-## validation plugins and fail on any unacknowledged finding), then lint.
+## validation plugins and fail on any unacknowledged finding), lint them and
+## prove the network intents recorded in them.
 synth: deps
 	rm -rf cdk.out
 	cdk synth --quiet --no-notices
-	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory lint verify
+
+verify:
+	$(PY) -m vpc_patterns verify cdk.out
 
 lint:
 	cfn-lint "cdk.out/*.template.json"

@@ -193,4 +193,8 @@ class TierNetworkAcls(Construct):
         # NACL entries carry no description in EC2; keep it in the template.
         entry.add_metadata("vpc-patterns:description", r.description)
         entry.add_metadata("vpc-patterns:origin", origin)
+        if r.reply:
+            # Read by the analyzer (vpc_patterns.analysis): a reply-only rule
+            # does not open a port to new connections.
+            entry.add_metadata("vpc_patterns", {"reply": True})
         return entry
