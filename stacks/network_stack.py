@@ -12,6 +12,31 @@ from vpc_patterns import BestPracticeVpc
 from vpc_patterns.config import EnvironmentConfig
 from vpc_patterns.flow_logs import CloudWatchDestination, FlowLogs, S3Destination
 from vpc_patterns.monitoring import NetworkMonitoring
+from vpc_patterns.plan import SubnetKind
+from vpc_patterns.security_groups import SecurityGroupSpec, SgPeer, SgRule
+from vpc_patterns.security_groups_construct import WorkloadSecurityGroups
+
+
+def workload_groups(public_blocks: list[str]) -> list[SecurityGroupSpec]:
+    """A three-tier workload's groups, by group not by IP: web behind the
+    load balancers of the public tier, app behind web, database behind app."""
+    web = SecurityGroupSpec(
+        "web", "Web servers behind the public load balancers",
+        ingress=[SgRule(SgPeer.cidr(b), 443, f"HTTPS from the load balancers in {b}")
+                 for b in public_blocks],
+        egress=[SgRule(SgPeer.group("app"), 8080, "Calls to the app tier")],
+    )
+    app = SecurityGroupSpec(
+        "app", "Application servers",
+        ingress=[SgRule(SgPeer.group("web"), 8080, "Requests from the web tier")],
+        egress=[SgRule(SgPeer.group("db"), 5432, "PostgreSQL on the database tier"),
+                SgRule(SgPeer.cidr("0.0.0.0/0"), 443, "HTTPS APIs through the NAT")],
+    )
+    db = SecurityGroupSpec(
+        "db", "PostgreSQL databases in the isolated tier",
+        ingress=[SgRule(SgPeer.group("app"), 5432, "PostgreSQL from the app tier")],
+    )
+    return [web, app, db]
 
 
 class NetworkStack(Stack):
@@ -43,6 +68,12 @@ class NetworkStack(Stack):
             flow_log=False,
             logs_removal_policy=removal,
             name=id,
+        )
+        public_blocks = [t.block for t in self.network.plan.tiers
+                         if t.kind is SubnetKind.PUBLIC and not t.reserved]
+        self.security_groups = WorkloadSecurityGroups(
+            self, "WorkloadSecurityGroups", network=self.network,
+            groups=workload_groups(public_blocks), name=id,
         )
         self.flow_logs: FlowLogs | None = None
         if config.flow_log_destinations:
