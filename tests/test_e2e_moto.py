@@ -171,9 +171,11 @@ MOTO_UNSUPPORTED_TYPES = frozenset({
     "AWS::EC2::NetworkAcl",
     "AWS::EC2::NetworkAclEntry",
     "AWS::EC2::SubnetNetworkAclAssociation",
-    # moto 5.2.5 accepts it but records the resource under an empty logical
-    # id, so the stack's resource list no longer matches the template.
+    # moto 5.2.5 accepts these but records the egress rule under an empty
+    # logical id and the ingress rule without a physical id, so the stack's
+    # resource list no longer matches the template.
     "AWS::EC2::SecurityGroupEgress",
+    "AWS::EC2::SecurityGroupIngress",
 })
 
 
