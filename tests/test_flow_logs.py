@@ -597,3 +597,11 @@ def test_queries_are_pure_functions_of_the_format() -> None:
     q = insights_queries(AWS_DEFAULT_FIELDS, TrafficType.ALL, "10.9.0.0/16", limit=5)
     assert "rejected-by-interface" in q and all(t.endswith("| limit 5") for t in q.values())
     assert _parsed_names(q["rejected-by-source"])[10:12] == ["flow_start", "flow_end"]
+
+
+def test_target_fields_are_plain_values() -> None:
+    # Regression: a dataclass field named like the `tier` factory took the
+    # factory function as its default.
+    assert FlowLogTarget.vpc().tier_name is None
+    assert FlowLogTarget.tier("private").tier_name == "private"
+    assert FlowLogTarget.vpc() == FlowLogTarget.vpc()

@@ -173,7 +173,8 @@ class FlowLogTarget:
     or one network interface. Made by the static factories."""
 
     kind: str
-    tier: str | None = None
+    #: Named ``tier_name`` so it does not collide with the ``tier`` factory.
+    tier_name: str | None = None
     az_index: int | None = None
     eni_id: str | None = None
     name: str | None = None
@@ -186,12 +187,12 @@ class FlowLogTarget:
     @staticmethod
     def tier(name: str) -> "FlowLogTarget":
         """One flow log per subnet of tier ``name``."""
-        return FlowLogTarget("tier", tier=name)
+        return FlowLogTarget("tier", tier_name=name)
 
     @staticmethod
     def subnet(tier: str, az_index: int) -> "FlowLogTarget":
         """The subnet of ``tier`` in AZ slot ``az_index`` (0-based)."""
-        return FlowLogTarget("subnet", tier=tier, az_index=az_index)
+        return FlowLogTarget("subnet", tier_name=tier, az_index=az_index)
 
     @staticmethod
     def network_interface(eni_id: str, *, name: str | None = None) -> "FlowLogTarget":
@@ -467,21 +468,21 @@ def _resolve_targets(
             has_vpc = True
             out.append(FlowLogResource("Vpc", "VPC"))
         elif t.kind in ("tier", "subnet"):
-            if t.tier not in tiers:
+            if t.tier_name not in tiers:
                 raise ConfigError(
-                    f"flow-log target tier {t.tier!r} has no subnets in this network; "
+                    f"flow-log target tier {t.tier_name!r} has no subnets in this network; "
                     f"accepted: {', '.join(tiers) or 'none'}"
                 )
-            subs = plan.subnets_of(t.tier)
+            subs = plan.subnets_of(t.tier_name)
             if t.kind == "subnet":
                 slots = [s.az.index for s in subs]
                 if isinstance(t.az_index, bool) or t.az_index not in slots:
                     raise ConfigError(
-                        f"flow-log target subnet az_index {t.az_index!r} of tier {t.tier!r} "
+                        f"flow-log target subnet az_index {t.az_index!r} of tier {t.tier_name!r} "
                         f"does not exist; accepted: {', '.join(map(str, slots))}"
                     )
                 subs = tuple(s for s in subs if s.az.index == t.az_index)
-            what = f"tier {t.tier!r}" if t.kind == "tier" else f"subnet {subs[0].construct_id}"
+            what = f"tier {t.tier_name!r}" if t.kind == "tier" else f"subnet {subs[0].construct_id}"
             for s in subs:
                 if s.construct_id in covered:
                     raise ConfigError(
