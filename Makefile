@@ -10,10 +10,11 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 
+CHROMIUM  ?= /usr/bin/chromium
 PY_STAMP  := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: deps synth lint verify test test-fast bench report clean
+.PHONY: deps synth lint verify cost test test-fast bench report clean
 
 deps: $(PY_STAMP) $(NPM_STAMP)
 
@@ -33,17 +34,35 @@ $(NPM_STAMP): package.json package-lock.json
 synth: deps
 	rm -rf cdk.out
 	cdk synth --quiet --no-notices
-	$(MAKE) --no-print-directory lint verify
+	$(MAKE) --no-print-directory lint verify cost
 
 verify:
 	$(PY) -m vpc_patterns verify cdk.out
+
+## Fixed monthly cost of each stack (dated list prices; no data processing).
+cost:
+	$(PY) -m vpc_patterns cost cdk.out
+
+## Markdown plan + one self-contained HTML page (with diagram) per stack.
+report:
+	$(PY) -m vpc_patterns report cdk.out --out report-out
 
 lint:
 	cfn-lint "cdk.out/*.template.json"
 	@echo "cfn-lint: 0 errors, 0 warnings in $$(ls cdk.out/*.template.json | wc -l) templates"
 
+# The report's browser test opens the HTML page in headless Chromium from
+# Debian's packages; installed here when missing (needs root and apt-get).
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	else \
+	  echo "Chromium is missing: install Debian's package 'chromium' (sudo apt-get install chromium)"; exit 1; \
+	fi
+
 ## make test: the whole suite (plan, constructs, snapshots, gates, emulator).
-test: deps
+test: deps $(CHROMIUM)
 	$(PY) -m pytest -n 2 --dist loadfile
 
 test-fast: deps
