@@ -3,7 +3,7 @@ flow logs and monitoring as the environment's configuration asks."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack
 from constructs import Construct
@@ -15,6 +15,10 @@ from vpc_patterns.monitoring import NetworkMonitoring
 from vpc_patterns.plan import SubnetKind
 from vpc_patterns.security_groups import SecurityGroupSpec, SgPeer, SgRule
 from vpc_patterns.security_groups_construct import WorkloadSecurityGroups
+
+from .connectivity_parts_a import add_instance_with_extra_eni, add_interface_endpoints, peer_acl_rules_for
+from .connectivity_parts_b import add_direct_connect, add_site_to_site_vpn, merged_acl_rules
+from vpc_patterns.vpn_plan import on_premises_acl_rules
 
 
 def workload_groups(public_blocks: list[str]) -> list[SecurityGroupSpec]:
@@ -43,7 +47,9 @@ class NetworkStack(Stack):
     """A VPC built from an :class:`EnvironmentConfig`, with outputs other
     stacks and operators read (VPC id, subnet ids per tier)."""
 
-    def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig, **kwargs: Any) -> None:
+    def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig,
+                 peer_cidrs: Sequence[str] = (), peer_tcp_ports: Sequence[int] = (443,),
+                 **kwargs: Any) -> None:
         env = None
         if config.account or config.region:
             env = Environment(account=config.account, region=config.region)
@@ -55,6 +61,15 @@ class NetworkStack(Stack):
         )
         self.config = config
         removal = RemovalPolicy.DESTROY if config.logs_removal_policy == "destroy" else RemovalPolicy.RETAIN
+        # ACL rules that let peers and the on-premises network open connections
+        # into the private tier (the library's ACLs admit only the VPC itself).
+        rule_sets = []
+        if peer_cidrs:
+            rule_sets.append(peer_acl_rules_for(peer_cidrs, peer_tcp_ports))
+        if config.vpn is not None:
+            rule_sets.append(on_premises_acl_rules(
+                config.vpn.on_premises_cidrs, dict(config.vpn.on_premises_tcp_ports)))
+        acl_rules = merged_acl_rules(*rule_sets) if rule_sets else None
         self.network = BestPracticeVpc(
             self, "Network",
             cidr=config.cidr,
@@ -67,6 +82,7 @@ class NetworkStack(Stack):
             # Flow logs with every option come from FlowLogs below.
             flow_log=False,
             logs_removal_policy=removal,
+            acl_rules=acl_rules,
             name=id,
         )
         public_blocks = [t.block for t in self.network.plan.tiers
@@ -102,6 +118,30 @@ class NetworkStack(Stack):
                 dashboard=config.dashboard,
                 removal_policy=removal,
             )
+        self.interface_endpoints = (
+            add_interface_endpoints(self, self.network, config.interface_endpoints)
+            if config.interface_endpoints else None
+        )
+        self.demo_host = (
+            add_instance_with_extra_eni(self, self.network) if config.demo_host_with_extra_eni
+            else None
+        )
+        self.vpn = None
+        self.direct_connect = None
+        if config.vpn is not None:
+            self.vpn = add_site_to_site_vpn(
+                self, self.network,
+                alarm_topic=self.monitoring.topic if self.monitoring else None,
+                removal_policy=removal,
+                customer_gateway_ip=config.vpn.customer_gateway_ip,
+                on_premises_cidrs=config.vpn.on_premises_cidrs,
+                routing=config.vpn.routing,
+            )
+            if config.direct_connect_gateway_id is not None:
+                self.direct_connect = add_direct_connect(
+                    self, self.vpn, removal_policy=removal,
+                    direct_connect_gateway_id=config.direct_connect_gateway_id,
+                )
         CfnOutput(self, "VpcId", value=self.network.vpc_id, description="VPC id")
         CfnOutput(self, "VpcCidr", value=self.network.plan.cidr, description="VPC CIDR")
         for tier in self.network.plan.tiers:

@@ -150,6 +150,10 @@ def prepare_template_for_moto(template: dict[str, Any]) -> tuple[dict[str, Any],
         if not more:
             break
         removed.update(more)
+    # Outputs naming a removed resource (the VPN's ids) go with it.
+    outputs = prepared.get("Outputs", {})
+    for key in [k for k, o in outputs.items() if _references(o) & set(removed)]:
+        outputs.pop(key)
     for res in resources.values():
         if res["Type"] == "AWS::KMS::Key":
             res.get("Properties", {}).pop("Tags", None)
@@ -176,6 +180,16 @@ MOTO_UNSUPPORTED_TYPES = frozenset({
     # resource list no longer matches the template.
     "AWS::EC2::SecurityGroupEgress",
     "AWS::EC2::SecurityGroupIngress",
+    # Site-to-site VPN: moto has no CloudFormation support for these (the
+    # virtual private gateway and its attachment do deploy), nor for the
+    # generated pre-shared-key secrets.
+    "AWS::EC2::CustomerGateway",
+    "AWS::EC2::VPNConnection",
+    "AWS::EC2::VPNConnectionRoute",
+    "AWS::EC2::VPNGatewayRoutePropagation",
+    "AWS::SecretsManager::Secret",
+    # Skipped by moto with a warning (the interface itself deploys).
+    "AWS::EC2::NetworkInterfaceAttachment",
 })
 
 
@@ -523,11 +537,24 @@ def test_gateway_endpoints_serve_private_and_isolated_route_tables(
     }
     assert len(private_and_isolated) == PROD_MAX_AZS + 1
     region = deployed.server.region
-    by_service = {e["ServiceName"]: e for e in deployed.endpoints}
-    assert set(by_service) == {f"com.amazonaws.{region}.s3", f"com.amazonaws.{region}.dynamodb"}
-    for name, ep in by_service.items():
-        assert ep["VpcEndpointType"] == "Gateway", name
+    gateway = {e["ServiceName"]: e for e in deployed.endpoints if e["VpcEndpointType"] == "Gateway"}
+    assert set(gateway) == {f"com.amazonaws.{region}.s3", f"com.amazonaws.{region}.dynamodb"}
+    for name, ep in gateway.items():
         assert set(ep["RouteTableIds"]) == private_and_isolated, name
+
+
+def test_interface_endpoints_sit_in_the_private_subnets(deployed: Deployment, plan,
+                                                       cdk_context: dict) -> None:
+    # prod's interface_endpoints in cdk.json: one endpoint per service, one
+    # interface per AZ in the private tier, private DNS on.
+    region = deployed.server.region
+    services = cdk_context["vpc_patterns:environments"]["prod"]["interface_endpoints"]
+    iface = {e["ServiceName"]: e for e in deployed.endpoints if e["VpcEndpointType"] == "Interface"}
+    assert set(iface) == {f"com.amazonaws.{region}.{s}" for s in services}
+    private = {s["SubnetId"] for s in _subnets(deployed, plan, "private")}
+    for name, ep in iface.items():
+        assert set(ep["SubnetIds"]) == private, name
+        assert ep["PrivateDnsEnabled"] is True, name
 
 
 def test_flow_logs_of_the_vpc(deployed: Deployment) -> None:
@@ -601,3 +628,14 @@ def test_delete_stack(deployed: Deployment) -> None:
         else:
             assert physical in {g["logGroupName"] for g in
                                 logs.describe_log_groups(logGroupNamePrefix=physical)["logGroups"]}
+
+
+def test_virtual_private_gateway_is_attached(deployed: Deployment) -> None:
+    # The VPN's gateway and its attachment deploy in moto (the customer
+    # gateway, connection and propagations do not; see MOTO_UNSUPPORTED_TYPES).
+    ec2 = deployed.server.client("ec2")
+    gateways = ec2.describe_vpn_gateways()["VpnGateways"]
+    attached = [g for g in gateways
+                if {"VpcId": deployed.vpc_id, "State": "attached"} in g.get("VpcAttachments", [])]
+    assert len(attached) == 1
+    assert attached[0]["AmazonSideAsn"] == 64512

@@ -417,16 +417,21 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_reference_templates_pass_every_default_intent(reference: Path) -> None:
     report = verify_paths([reference])
-    assert sorted(v.model.template_name for v in report.vpcs) == ["vpc-patterns-dev",
-                                                                   "vpc-patterns-prod"]
+    assert sorted(v.model.template_name for v in report.vpcs) == [
+        "vpc-patterns-dev", "vpc-patterns-prod", "vpc-patterns-shared"]
     for v in report.vpcs:
         # BestPracticeVpc records its intents on the VPC resource.
         assert v.source == "recorded"
         got = {r.intent.label: r.verdict for r in v.results}
         assert set(got.values()) == {"pass"}, (v.model.key, got)
-        assert {"no_internet(isolated)", "egress_only(private)", "egress_in_az(private)",
-                "acl_returns_admitted()", "gateway_endpoint(s3, tiers=[private, isolated])",
-                "gateway_endpoint(dynamodb, tiers=[private, isolated])"} <= set(got)
+        expected = {"no_internet(isolated)", "egress_only(private)",
+                    "acl_returns_admitted()", "gateway_endpoint(s3, tiers=[private, isolated])",
+                    "gateway_endpoint(dynamodb, tiers=[private, isolated])"}
+        # AZ-local egress is an intent only with a NAT in every AZ (not the
+        # shared hub's single NAT gateway).
+        per_az = v.model.template_name != "vpc-patterns-shared"
+        assert ("egress_in_az(private)" in got) == per_az
+        assert expected <= set(got)
     assert report.exit_code() == 0
     dev = next(v for v in report.vpcs if v.model.template_name == "vpc-patterns-dev")
     # dev's NAT instances forward only what their security group admits
@@ -470,7 +475,8 @@ def test_cli_on_a_hand_edited_template_exits_1_with_the_path(
 def test_cli_exit_codes_json_and_module_entry(
         reference: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", str(reference)]) == 0
-    assert "14 intents in 2 VPC(s): 14 pass, 0 fail, 0 unknown" in capsys.readouterr().out
+    # dev and prod: 7 intents each; shared (single NAT gateway): 6
+    assert "20 intents in 3 VPC(s): 20 pass, 0 fail, 0 unknown" in capsys.readouterr().out
     assert main(["verify", "--json", str(reference / "vpc-patterns-prod.template.json")]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["counts"] == {"pass": 7, "fail": 0, "unknown": 0}

@@ -39,7 +39,9 @@ def _types(t: dict, type_: str) -> dict:
 def test_one_stack_per_environment_with_env_in_name(assembly: Path) -> None:
     names = sorted(p.name for p in assembly.glob("*.template.json"))
     envs = sorted(CDK_CONTEXT[CONTEXT_KEY])
-    assert names == [f"vpc-patterns-{e}.template.json" for e in envs]
+    # plus the stack holding the peerings (vpc_patterns:peering in cdk.json)
+    assert names == sorted([f"vpc-patterns-{e}.template.json" for e in envs]
+                           + ["vpc-patterns-peering.template.json"])
     assert {"dev", "prod"} <= set(envs)
 
 
@@ -97,7 +99,7 @@ def _normalised(t: dict) -> dict:
     return t
 
 
-@pytest.mark.parametrize("env", sorted(CDK_CONTEXT[CONTEXT_KEY]))
+@pytest.mark.parametrize("env", sorted([*CDK_CONTEXT[CONTEXT_KEY], "peering"]))
 def test_snapshot(assembly: Path, env: str, snapshot) -> None:  # type: ignore[no-untyped-def]
     assert _normalised(_template(assembly, env)) == snapshot.use_extension(JSONSnapshotExtension)
 

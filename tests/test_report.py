@@ -92,7 +92,8 @@ def report_of(n: Net, tmp_path: Path, name: str = "net", **kw):
 
 
 def test_one_markdown_and_one_html_per_stack(written: dict) -> None:
-    assert set(written) == {"vpc-patterns-dev", "vpc-patterns-prod"}
+    # the peering stack holds no VPC, so it has no report of its own
+    assert set(written) == {"vpc-patterns-dev", "vpc-patterns-prod", "vpc-patterns-shared"}
     for name, (_, md, html) in written.items():
         assert md.name == f"{name}.md" and html.name == f"{name}.html"
         assert md.stat().st_size > 1000 and html.stat().st_size > 1000
@@ -136,13 +137,14 @@ def test_cost_figures_of_the_reference_stacks(written: dict) -> None:
     # dev: 2 x t4g.nano NAT instances (2 x 0.0042 x 730) + their 2 public addresses
     assert items["nat_instance:t4g.nano"] == "$6.13" and items["public_ipv4"] == "$7.30"
     items = {ln.key: money(ln.monthly) for ln in prod.lines}
-    # prod: 3 NAT gateways (3 x 0.045 x 730) + their 3 Elastic IPs (3 x 0.005 x 730)
-    assert items["nat_gateway"] == "$98.55" and items["public_ipv4"] == "$10.95"
+    # prod: 3 NAT gateways (3 x 0.045 x 730) + their 3 Elastic IPs (3 x 0.005 x 730),
+    # 5 interface endpoints in 3 AZs (15 x 0.01 x 730), one VPN connection (0.05 x 730)
+    assert items == {"nat_gateway": "$98.55", "public_ipv4": "$10.95",
+                     "interface_endpoint": "$109.50", "vpn_connection": "$36.50"}
     for est in (dev, prod):
         assert est.total == sum(ln.monthly for ln in est.lines) and est.complete
         assert est.region_assumed and est.region == "us-east-1"
-    if len(dev.lines) == 2 and len(prod.lines) == 2:  # the reference as of this test
-        assert (money(dev.total), money(prod.total)) == ("$13.43", "$109.50")
+    assert (money(dev.total), money(prod.total)) == ("$13.43", "$255.50")
 
 
 def test_free_space_of_the_prod_vpc(written: dict) -> None:
@@ -217,13 +219,14 @@ def test_report_cli_on_the_reference(reference: Path, tmp_path: Path,
                      r"\d+ pass, 0 fail, 0 unknown, \$[\d,.]+/month fixed\)", out), out
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "vpc-patterns-dev.html", "vpc-patterns-dev.md", "vpc-patterns-prod.html",
-        "vpc-patterns-prod.md"]
+        "vpc-patterns-prod.md", "vpc-patterns-shared.html", "vpc-patterns-shared.md"]
     # plan and verify keep working next to the new subcommands
     assert main(["verify", str(reference)]) == 0
     assert main(["plan", "--cidr", "10.1.0.0/16", "--max-azs", "2"]) == 0
     assert main(["cost", str(reference)]) == 0
     lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("vpc-patterns-")]
-    assert [x.split(":")[0] for x in lines[-2:]] == ["vpc-patterns-dev", "vpc-patterns-prod"]
+    assert [x.split(":")[0] for x in lines[-3:]] == [
+        "vpc-patterns-dev", "vpc-patterns-prod", "vpc-patterns-shared"]
 
 
 # ---------------------------------------------------------------------------

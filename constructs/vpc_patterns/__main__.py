@@ -37,6 +37,7 @@ from decimal import Decimal
 from .cost import money
 from .errors import ConfigError
 from .plan import DEFAULT_AZ_SLOTS, DEFAULT_CIDR, NatProvider, Tier, plan_network
+from .vpn_config import add_vpn_config_command
 
 
 def _tier(spec: str) -> Tier:
@@ -217,6 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _add_verify(sub)
     _add_report(sub)
     _add_cost(sub)
+    add_vpn_config_command(sub)
     args = parser.parse_args(argv)
     return int(args.handler(args))
 

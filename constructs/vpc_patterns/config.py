@@ -32,10 +32,38 @@ _ACCEPTED = {
     "monitoring": "true | false: NAT alarms with an encrypted alarm topic",
     "dashboard": "true | false: a CloudWatch dashboard of the network",
     "logs_removal_policy": "retain | destroy",
+    "interface_endpoints": "list of AWS service names for PrivateLink endpoints, e.g. ['ssm', 'logs']",
+    "demo_host_with_extra_eni": "true | false: a hardened instance with a second interface",
+    "vpn": "{customer_gateway_ip, on_premises_cidrs, routing?, on_premises_tcp_ports?}",
+    "direct_connect_gateway_id": "Direct Connect gateway id (built with -c vpc_patterns:direct_connect=true)",
     "account": "12-digit AWS account id (pins the stack)",
     "region": "AWS region name (pins the stack)",
     "description": "free text",
 }
+
+
+PEERING_KEY = "vpc_patterns:peering"
+
+
+@dataclass(frozen=True)
+class VpnConfig:
+    """A site-to-site VPN to an on-premises network."""
+
+    customer_gateway_ip: str
+    on_premises_cidrs: tuple[str, ...]
+    routing: str = "static"
+    #: TCP ports the on-premises ranges may open, per tier (network ACLs).
+    on_premises_tcp_ports: tuple[tuple[str, tuple[int, ...]], ...] = (("private", (443,)),)
+
+
+@dataclass(frozen=True)
+class PeeringConfig:
+    """Hub-and-spoke peering between environments of the app."""
+
+    hub: str
+    spokes: tuple[str, ...]
+    #: TCP ports a peer may open into the other side's private tier.
+    tcp_ports: tuple[int, ...] = (443,)
 
 
 @dataclass(frozen=True)
@@ -56,6 +84,10 @@ class EnvironmentConfig:
     monitoring: bool = True
     dashboard: bool = True
     logs_removal_policy: str = "retain"
+    interface_endpoints: tuple[str, ...] = ()
+    demo_host_with_extra_eni: bool = False
+    vpn: VpnConfig | None = None
+    direct_connect_gateway_id: str | None = None
     account: str | None = None
     region: str | None = None
     description: str = ""
@@ -78,6 +110,63 @@ def _choice(env: str, raw: Mapping[str, Any], kw: dict[str, Any], key: str,
         if raw[key] not in accepted:
             raise ConfigError(f"{_key(env, key)} = {raw[key]!r}; accepted: {', '.join(accepted)}")
         kw[key] = raw[key]
+
+
+def _parse_vpn(env: str, raw: Any) -> VpnConfig:
+    where = _key(env, "vpn")
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where} = {raw!r} must be an object: {_ACCEPTED['vpn']}")
+    extra = set(raw) - {"customer_gateway_ip", "on_premises_cidrs", "routing", "on_premises_tcp_ports"}
+    if extra:
+        raise ConfigError(f"{where} has unknown keys {sorted(extra)}; accepted: {_ACCEPTED['vpn']}")
+    ip = raw.get("customer_gateway_ip")
+    if not isinstance(ip, str):
+        raise ConfigError(f"{where}.customer_gateway_ip = {ip!r} must be an IPv4 address string")
+    cidrs = raw.get("on_premises_cidrs")
+    if not isinstance(cidrs, list) or not cidrs or not all(isinstance(c, str) for c in cidrs):
+        raise ConfigError(f"{where}.on_premises_cidrs = {cidrs!r} must be a non-empty list of CIDRs")
+    routing = raw.get("routing", "static")
+    if routing not in ("static", "bgp"):
+        raise ConfigError(f"{where}.routing = {routing!r}; accepted: static, bgp")
+    ports = raw.get("on_premises_tcp_ports", {"private": [443]})
+    if not isinstance(ports, Mapping) or not all(
+        isinstance(v, list) and all(isinstance(p, int) and not isinstance(p, bool) for p in v)
+        for v in ports.values()
+    ):
+        raise ConfigError(
+            f"{where}.on_premises_tcp_ports = {ports!r} must map tier names to lists of ports"
+        )
+    return VpnConfig(ip, tuple(cidrs), routing,
+                     tuple((t, tuple(v)) for t, v in ports.items()))
+
+
+def parse_peering(raw: Any, envs: Mapping[str, EnvironmentConfig]) -> PeeringConfig | None:
+    """Parse the ``vpc_patterns:peering`` context value (absent: no peering)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{PEERING_KEY} = {raw!r} must be an object {{hub, spokes, tcp_ports?}}")
+    extra = set(raw) - {"hub", "spokes", "tcp_ports"}
+    if extra:
+        raise ConfigError(f"{PEERING_KEY} has unknown keys {sorted(extra)}; accepted: hub, spokes, tcp_ports")
+    hub, spokes = raw.get("hub"), raw.get("spokes")
+    if hub not in envs:
+        raise ConfigError(f"{PEERING_KEY}.hub = {hub!r} is not an environment; "
+                          f"accepted: {', '.join(envs)}")
+    if not isinstance(spokes, list) or not spokes:
+        raise ConfigError(f"{PEERING_KEY}.spokes = {spokes!r} must be a non-empty list of environments")
+    for sp in spokes:
+        if sp not in envs or sp == hub or spokes.count(sp) > 1:
+            raise ConfigError(
+                f"{PEERING_KEY}.spokes entry {sp!r} must be an environment other than the hub, "
+                f"listed once; environments: {', '.join(envs)}"
+            )
+    ports = raw.get("tcp_ports", [443])
+    if not isinstance(ports, list) or not ports or not all(
+        isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536 for p in ports
+    ):
+        raise ConfigError(f"{PEERING_KEY}.tcp_ports = {ports!r} must be a non-empty list of TCP ports")
+    return PeeringConfig(hub, tuple(spokes), tuple(ports))
 
 
 def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
@@ -154,6 +243,32 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
                     "cloudwatch, s3 (an empty list turns flow logs off)"
                 )
         kw["flow_log_destinations"] = tuple(dests)
+    if "interface_endpoints" in raw:
+        eps = raw["interface_endpoints"]
+        _expect(env, "interface_endpoints", eps, (list,), _ACCEPTED["interface_endpoints"])
+        for e in eps:
+            if not isinstance(e, str) or not re.fullmatch(r"[a-z0-9]+([.-][a-z0-9]+)*", e):
+                raise ConfigError(
+                    f"{_key(env, 'interface_endpoints')} entry {e!r} is not a service name "
+                    "such as 'ssm' or 'ecr.api'"
+                )
+        kw["interface_endpoints"] = tuple(eps)
+    if "demo_host_with_extra_eni" in raw:
+        _expect(env, "demo_host_with_extra_eni", raw["demo_host_with_extra_eni"], (bool,),
+                "true or false")
+        kw["demo_host_with_extra_eni"] = raw["demo_host_with_extra_eni"]
+    if "vpn" in raw:
+        kw["vpn"] = _parse_vpn(env, raw["vpn"])
+    if "direct_connect_gateway_id" in raw:
+        dx = raw["direct_connect_gateway_id"]
+        if not isinstance(dx, str) or not re.fullmatch(
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", dx
+        ):
+            raise ConfigError(
+                f"{_key(env, 'direct_connect_gateway_id')} = {dx!r} is not a Direct Connect "
+                "gateway id (a lowercase UUID)"
+            )
+        kw["direct_connect_gateway_id"] = dx
     if "logs_removal_policy" in raw:
         if raw["logs_removal_policy"] not in ("retain", "destroy"):
             raise ConfigError(

@@ -1,0 +1,416 @@
+"""The operator's tool (``vpn-config``) on the fixed example of
+tests/fixtures/vpn: what `cdk deploy --outputs-file` writes for the
+``VpnStatic`` and ``VpnBgp`` stacks of tests/test_vpn.py (ids made up; that
+module checks the fixtures still match the construct), and what `aws ec2
+describe-vpn-connections` prints (plain, with fake keys that must never be
+copied, and reduced by the README's --query).
+
+The rendered files are parsed back and their meaning asserted: connections,
+addresses, identities, proposals mapped back to the AWS algorithms, keys,
+routes, BGP neighbours. No CDK import, no AWS call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vpc_patterns import ConfigError
+from vpc_patterns.vpn_config import (
+    DH_GROUPS,
+    ENCRYPTION,
+    IF_IDS,
+    INTEGRITY,
+    TCP_MSS,
+    TUNNEL_MTU,
+    add_vpn_config_command,
+    esp_proposals,
+    ike_proposals,
+    main,
+    read_deployment,
+    render,
+)
+from vpc_patterns.vpn_plan import TunnelOptions
+
+FIXTURES = Path(__file__).parent / "fixtures" / "vpn"
+STATIC = (FIXTURES / "outputs-static.json", FIXTURES / "describe-vpn-connections-static.json")
+BGP = (FIXTURES / "outputs-bgp.json", FIXTURES / "describe-vpn-connections-bgp.json")
+PSK_FILES = (FIXTURES / "psk-tunnel1.json", FIXTURES / "psk-tunnel2.json")
+#: Keys planted in the describe fixture: the tool must never copy them.
+PLANTED_KEYS = ("FixtureKeyOneMustNotLeak", "FixtureKeyTwoMustNotLeak", "FixtureXmlKeyMustNotLeak")
+
+
+def parse_swanctl(text: str) -> dict[str, Any]:
+    """swanctl.conf's nested ``name { key = value }`` sections as dicts
+    (comments dropped)."""
+    root: dict[str, Any] = {}
+    stack = [root]
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.endswith("{"):
+            node: dict[str, Any] = {}
+            stack[-1][line[:-1].strip()] = node
+            stack.append(node)
+        elif line == "}":
+            stack.pop()
+        else:
+            key, value = (p.strip() for p in line.split("=", 1))
+            stack[-1][key] = value
+    assert len(stack) == 1, "unbalanced braces"
+    return root
+
+
+_ENC_BACK = {v: k for k, v in ENCRYPTION.items()}
+_INTEG_BACK = {v: k for k, v in INTEGRITY.items()}
+_DH_BACK = {v: k for k, v in DH_GROUPS.items()}
+
+
+def meaning(proposals: str, *, esp: bool) -> tuple[set[str], set[str], set[int]]:
+    """(AWS encryption, AWS integrity/PRF, DH groups) a proposal list admits;
+    checks each proposal is well formed (AEAD with a PRF in IKE and nothing in
+    ESP, CBC with an integrity algorithm, always a DH group)."""
+    enc: set[str] = set()
+    integ: set[str] = set()
+    dh: set[int] = set()
+    for proposal in proposals.split(","):
+        tokens = proposal.split("-")
+        e = [_ENC_BACK[t] for t in tokens if t in _ENC_BACK]
+        i = [_INTEG_BACK[t] for t in tokens if t in _INTEG_BACK]
+        prf = [_INTEG_BACK[t[3:]] for t in tokens if t.startswith("prf")]
+        g = [_DH_BACK[t] for t in tokens if t in _DH_BACK]
+        assert len(e) + len(i) + len(prf) + len(g) == len(tokens), proposal
+        assert e and g, proposal
+        aead = all("GCM" in x for x in e)
+        assert aead or not any("GCM" in x for x in e), f"{proposal}: AEAD and CBC mixed"
+        if aead:
+            assert not i and (not prf if esp else prf), proposal
+        else:
+            assert i and not prf, proposal
+        enc |= set(e)
+        integ |= set(i) | set(prf)
+        dh |= set(g)
+    return enc, integ, dh
+
+
+def _outputs(path: Path, stack: str) -> dict[str, str]:
+    return json.loads(path.read_text())[stack]
+
+
+def _tunnel_options(path: Path, stack: str, prefix: str) -> list[TunnelOptions]:
+    raw = json.loads(_outputs(path, stack)[f"{prefix}TunnelOptions"])
+    return [TunnelOptions.from_dict(t) for t in raw]
+
+
+@pytest.fixture(scope="module")
+def static_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("vpn-config-static")
+    assert main(["--outputs", str(STATIC[0]), "--vpn-connections", str(STATIC[1]),
+                 "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def bgp_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("vpn-config-bgp")
+    assert main(["--outputs", str(BGP[0]), "--vpn-connections", str(BGP[1]), "--out", str(out),
+                 "--psk-file", str(PSK_FILES[0]), "--psk-file", str(PSK_FILES[1]),
+                 "--advertise", "172.20.0.0/16", "--advertise", "172.21.0.0/16"]) == 0
+    return out
+
+
+# --------------------------------------------------------------------------
+# swanctl.conf (static example)
+# --------------------------------------------------------------------------
+
+
+def test_files_written(static_out: Path, bgp_out: Path) -> None:
+    assert sorted(p.name for p in static_out.iterdir()) == [
+        "aws-updown.sh", "ip-setup.sh", "swanctl.conf"]
+    assert sorted(p.name for p in bgp_out.iterdir()) == ["frr.conf", "ip-setup.sh", "swanctl.conf"]
+
+
+def test_two_connections_to_the_right_outside_addresses(static_out: Path) -> None:
+    """The describe fixture lists tunnel 2 first: tunnels are matched by
+    inside CIDR, not by position."""
+    conf = parse_swanctl((static_out / "swanctl.conf").read_text())
+    conns = conf["connections"]
+    assert sorted(conns) == ["aws-tunnel1", "aws-tunnel2"]
+    want = {"aws-tunnel1": "198.51.100.201", "aws-tunnel2": "198.51.100.202"}
+    for name, outside in want.items():
+        c = conns[name]
+        assert c["remote_addrs"] == outside
+        assert c["local_addrs"] == "203.0.113.10"
+        assert c["local"] == {"auth": "psk", "id": "203.0.113.10"}
+        assert c["remote"] == {"auth": "psk", "id": outside}
+        assert c["mobike"] == "no"
+        assert c["dpd_delay"] == "10s"
+        child = c["children"][name]
+        assert (child["local_ts"], child["remote_ts"]) == ("0.0.0.0/0", "0.0.0.0/0")
+        assert child["dpd_action"] == "restart" and child["start_action"] == "start"
+    assert [conns[f"aws-tunnel{i}"]["if_id_in"] for i in (1, 2)] == [str(i) for i in IF_IDS]
+    assert all(c["if_id_in"] == c["if_id_out"] for c in conns.values())
+
+
+def test_proposals_mean_the_tunnel_options(static_out: Path) -> None:
+    conns = parse_swanctl((static_out / "swanctl.conf").read_text())["connections"]
+    options = _tunnel_options(STATIC[0], "VpnStatic", "OnPremVpn")
+    for i, opt in enumerate(options, start=1):
+        c = conns[f"aws-tunnel{i}"]
+        assert meaning(c["proposals"], esp=False) == (
+            set(opt.phase1_encryption), set(opt.phase1_integrity), set(opt.phase1_dh_groups))
+        child = c["children"][f"aws-tunnel{i}"]
+        enc, integ, dh = meaning(child["esp_proposals"], esp=True)
+        assert (enc, dh) == (set(opt.phase2_encryption), set(opt.phase2_dh_groups))
+        cbc = [e for e in opt.phase2_encryption if "GCM" not in e]
+        assert integ == (set(opt.phase2_integrity) if cbc else set())
+        assert c["rekey_time"] == f"{opt.phase1_lifetime_seconds}s"
+        assert child["rekey_time"] == f"{opt.phase2_lifetime_seconds}s"
+
+
+def test_proposals_text_of_the_example(static_out: Path) -> None:
+    conns = parse_swanctl((static_out / "swanctl.conf").read_text())["connections"]
+    t1, t2 = conns["aws-tunnel1"], conns["aws-tunnel2"]
+    assert t1["version"] == "2"
+    assert t1["proposals"] == ("aes256gcm16-prfsha384-prfsha256-ecp384-ecp256-modp2048,"
+                               "aes256-sha384-sha256-ecp384-ecp256-modp2048")
+    assert t1["children"]["aws-tunnel1"]["esp_proposals"] == (
+        "aes256gcm16-ecp384-ecp256-modp2048,aes256-sha384-sha256-ecp384-ecp256-modp2048")
+    # Tunnel 2 accepts IKEv1 and IKEv2 (version 0), AES-128/SHA-256/group 14 only.
+    assert t2["version"] == "0"
+    assert t2["proposals"] == "aes128-sha256-modp2048"
+    assert t2["children"]["aws-tunnel2"]["esp_proposals"] == "aes128-sha256-modp2048"
+
+
+def test_keys_are_not_written_by_default(static_out: Path) -> None:
+    text = (static_out / "swanctl.conf").read_text()
+    secrets = parse_swanctl(text)["secrets"]
+    assert secrets == {"ike-aws-tunnel1": {"id": "198.51.100.201"},
+                       "ike-aws-tunnel2": {"id": "198.51.100.202"}}  # no `secret` key
+    outs = _outputs(STATIC[0], "VpnStatic")
+    for i in (1, 2):
+        arn = outs[f"OnPremVpnTunnel{i}PskSecretArn"]
+        assert (f"aws secretsmanager get-secret-value --secret-id {arn} --query SecretString "
+                f"--output text | jq -r .tunnel{i}") in text
+    for path in static_out.iterdir():
+        body = path.read_text()
+        assert not any(k in body for k in PLANTED_KEYS), path.name
+    assert stat.S_IMODE((static_out / "swanctl.conf").stat().st_mode) == 0o644
+
+
+def test_keys_are_written_with_psk_files_and_the_file_is_private(bgp_out: Path) -> None:
+    secrets = parse_swanctl((bgp_out / "swanctl.conf").read_text())["secrets"]
+    assert secrets == {
+        "ike-aws-tunnel1": {"id": "203.0.113.21", "secret": '"Fx1PskOfTunnelOne.abcdefgh"'},
+        "ike-aws-tunnel2": {"id": "203.0.113.22", "secret": '"Fx2PskOfTunnelTwo_ijklmnop"'},
+    }
+    assert stat.S_IMODE((bgp_out / "swanctl.conf").stat().st_mode) == 0o600
+    assert stat.S_IMODE((bgp_out / "frr.conf").stat().st_mode) == 0o600
+
+
+# --------------------------------------------------------------------------
+# Inside addresses, routes, BGP
+# --------------------------------------------------------------------------
+
+
+def test_inside_addresses_on_the_xfrm_interfaces(static_out: Path) -> None:
+    script = (static_out / "ip-setup.sh").read_text()
+    assert script.startswith("#!/bin/sh\n") and "set -eu" in script
+    assert re.findall(r"ip link add (\S+) type xfrm dev \"\$DEV\" if_id (\d+)", script) == [
+        ("aws-tun1", "101"), ("aws-tun2", "102")]
+    # The device takes the second address of each /30 (AWS the first).
+    assert re.findall(r"ip addr add (\S+) dev (\S+)", script) == [
+        ("169.254.10.2/30", "aws-tun1"), ("169.254.20.6/30", "aws-tun2")]
+    assert script.count(f"mtu {TUNNEL_MTU} up") == 2
+    assert script.count(f"--set-mss {TCP_MSS}") == 2
+    assert os.access(static_out / "ip-setup.sh", os.X_OK)
+
+
+def test_static_routes_follow_the_tunnels_that_are_up(static_out: Path) -> None:
+    conns = parse_swanctl((static_out / "swanctl.conf").read_text())["connections"]
+    for i in (1, 2):
+        assert conns[f"aws-tunnel{i}"]["children"][f"aws-tunnel{i}"]["updown"] == (
+            "/etc/swanctl/aws-updown.sh")
+    hook = (static_out / "aws-updown.sh").read_text()
+    assert re.findall(r"(aws-tunnel\d)\) DEV=(\S+); METRIC=(\d+) ;;", hook) == [
+        ("aws-tunnel1", "aws-tun1", "100"), ("aws-tunnel2", "aws-tun2", "200")]
+    assert 'up-client) ip route replace 10.20.0.0/16 dev "$DEV" metric "$METRIC"' in hook
+    assert 'down-client) ip route del 10.20.0.0/16 dev "$DEV" metric "$METRIC"' in hook
+
+
+def test_bgp_peers_with_aws_over_both_inside_addresses(bgp_out: Path) -> None:
+    frr = (bgp_out / "frr.conf").read_text()
+    assert "router bgp 65010\n" in frr
+    neighbours = re.findall(r"^ neighbor (\S+) remote-as (\d+)$", frr, re.MULTILINE)
+    assert neighbours == [("169.254.10.1", "64600"), ("169.254.10.5", "64600")]
+    assert re.findall(r"^ neighbor (\S+) timers (\d+) (\d+)$", frr, re.MULTILINE) == [
+        ("169.254.10.1", "10", "30"), ("169.254.10.5", "10", "30")]
+    assert re.findall(r"^  network (\S+)$", frr, re.MULTILINE) == ["172.20.0.0/16", "172.21.0.0/16"]
+    conns = parse_swanctl((bgp_out / "swanctl.conf").read_text())["connections"]
+    assert all("updown" not in c["children"][n] for n, c in conns.items())
+    assert [c["remote_addrs"] for c in conns.values()] == ["203.0.113.21", "203.0.113.22"]
+
+
+def test_bgp_without_advertise_leaves_a_placeholder(tmp_path: Path) -> None:
+    dep = read_deployment(*BGP)
+    frr = render(dep)["frr.conf"]
+    assert "! network <on-premises CIDR>" in frr and "\n  network " not in frr
+
+
+def test_device_behind_nat(tmp_path: Path) -> None:
+    dep = read_deployment(*STATIC)
+    conf = parse_swanctl(render(dep, local_address="10.0.0.5")["swanctl.conf"])
+    c = conf["connections"]["aws-tunnel1"]
+    assert c["local_addrs"] == "10.0.0.5"  # the address it sends from
+    assert c["local"]["id"] == "203.0.113.10"  # the identity AWS knows
+
+
+# --------------------------------------------------------------------------
+# Proposals (pure)
+# --------------------------------------------------------------------------
+
+
+def test_ikev1_only_drops_gcm_for_ike_and_refuses_gcm_only() -> None:
+    t = TunnelOptions(ike_versions=["ikev1"], startup_action="add")
+    assert ike_proposals(t) == ("aes256-sha384-sha256-ecp384-ecp256-modp2048",)
+    assert esp_proposals(t)[0] == "aes256gcm16-ecp384-ecp256-modp2048"
+    gcm_only = TunnelOptions(ike_versions=["ikev1"], startup_action="add",
+                             phase1_encryption=["AES128-GCM-16"])
+    with pytest.raises(ConfigError, match="IKEv1 cannot use GCM for IKE"):
+        ike_proposals(gcm_only)
+
+
+def test_every_aws_choice_has_a_strongswan_name() -> None:
+    from vpc_patterns.vpn_plan import (
+        ENCRYPTION_ALGORITHMS,
+        INTEGRITY_ALGORITHMS,
+        PHASE1_DH_GROUPS,
+        PHASE2_DH_GROUPS,
+    )
+
+    assert set(ENCRYPTION) == set(ENCRYPTION_ALGORITHMS)
+    assert set(INTEGRITY) == set(INTEGRITY_ALGORITHMS)
+    assert set(DH_GROUPS) == set(PHASE1_DH_GROUPS) | set(PHASE2_DH_GROUPS)
+
+
+# --------------------------------------------------------------------------
+# Command line and errors
+# --------------------------------------------------------------------------
+
+
+def test_registers_on_the_package_command_line(tmp_path: Path) -> None:
+    """As `python -m vpc_patterns` registers its subcommands: the handler is
+    the `handler` default."""
+    parser = argparse.ArgumentParser(prog="python -m vpc_patterns")
+    add_vpn_config_command(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["vpn-config", "--outputs", str(STATIC[0]), "--vpn-connections",
+                              str(STATIC[1]), "--out", str(tmp_path)])
+    assert args.handler(args) == 0
+    assert (tmp_path / "swanctl.conf").is_file()
+
+
+def test_module_entry_point(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "vpc_patterns.vpn_config", "--outputs", str(STATIC[0]),
+         "--vpn-connections", str(STATIC[1]), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("vpn-0a1b2c3d4e5f60718 (VpnStatic, static routing)")
+    assert "tunnel 1: 169.254.10.2 (this device) <-> 169.254.10.1 (AWS) via 198.51.100.201" in (
+        run.stdout)
+    assert "key NOT written" in run.stdout
+
+
+def _write(tmp_path: Path, name: str, data: Any) -> Path:
+    p = tmp_path / name
+    p.write_text(json.dumps(data))
+    return p
+
+
+def _fails(capsys: pytest.CaptureFixture, argv: list[str], message: str) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err, err
+    return err
+
+
+def test_error_outputs_without_a_vpn(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    outs = _write(tmp_path, "o.json", {"vpc-patterns-dev": {"VpcId": "vpc-1"}})
+    _fails(capsys, ["--outputs", str(outs), "--vpn-connections", str(STATIC[1]),
+                    "--out", str(tmp_path / "x")],
+           "no VPN outputs (a key ending in 'VpnConnectionId') in any stack")
+    assert not (tmp_path / "x").exists()
+
+
+def test_error_several_vpns_need_a_choice(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    both = {**json.loads(STATIC[0].read_text()), **json.loads(BGP[0].read_text())}
+    outs = _write(tmp_path, "both.json", both)
+    _fails(capsys, ["--outputs", str(outs), "--vpn-connections", str(BGP[1]),
+                    "--out", str(tmp_path / "x")],
+           "several VPNs (VpnStatic:OnPremVpn, VpnBgp:Vpn); choose one with --stack")
+    assert main(["--outputs", str(outs), "--vpn-connections", str(BGP[1]), "--stack", "VpnBgp",
+                 "--out", str(tmp_path / "y")]) == 0
+
+
+def test_error_connection_not_described(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    _fails(capsys, ["--outputs", str(BGP[0]), "--vpn-connections", str(STATIC[1]),
+                    "--out", str(tmp_path / "x")],
+           "VPN connection vpn-0b1b2c3d4e5f60719 (from the stack outputs) is not in the "
+           "--vpn-connections file")
+
+
+def test_error_inside_cidrs_of_another_deployment(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture) -> None:
+    data = json.loads(STATIC[1].read_text())
+    data["VpnConnections"][1]["Options"]["TunnelOptions"][0]["TunnelInsideCidr"] = "169.254.77.0/30"
+    desc = _write(tmp_path, "d.json", data)
+    _fails(capsys, ["--outputs", str(STATIC[0]), "--vpn-connections", str(desc),
+                    "--out", str(tmp_path / "x")],
+           "tunnel 2 inside CIDR 169.254.20.4/30 (stack outputs) is not a tunnel of "
+           "vpn-0a1b2c3d4e5f60718")
+
+
+def test_error_connection_not_available(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    data = json.loads(BGP[1].read_text())
+    data[0]["State"] = "pending"
+    desc = _write(tmp_path, "d.json", data)
+    _fails(capsys, ["--outputs", str(BGP[0]), "--vpn-connections", str(desc),
+                    "--out", str(tmp_path / "x")],
+           "VPN connection vpn-0b1b2c3d4e5f60719 is 'pending', not 'available'")
+
+
+def test_error_bad_key_in_psk_file_is_not_echoed(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture) -> None:
+    psk = _write(tmp_path, "k.json", {"tunnel1": "0startsWithZero", "tunnel2": "has\"quote12"})
+    err = _fails(capsys, ["--outputs", str(BGP[0]), "--vpn-connections", str(BGP[1]),
+                          "--out", str(tmp_path / "x"), "--psk-file", str(psk)],
+                 "tunnel1 is not a VPN pre-shared key")
+    assert "0startsWithZero" not in err
+
+
+def test_error_advertise_with_static_routing(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    _fails(capsys, ["--outputs", str(STATIC[0]), "--vpn-connections", str(STATIC[1]),
+                    "--out", str(tmp_path / "x"), "--advertise", "172.20.0.0/16"],
+           "--advertise is for BGP routing")
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "cannot be read"), ("{not json", "is not JSON"),
+    ({"VpnConnections": "x"}, "must be the JSON of `aws ec2 describe-vpn-connections`")])
+def test_error_unreadable_describe_file(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                        content: Any, message: str) -> None:
+    path = tmp_path / "d.json"
+    if content is not None:
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+    _fails(capsys, ["--outputs", str(STATIC[0]), "--vpn-connections", str(path),
+                    "--out", str(tmp_path / "x")], message)
