@@ -63,6 +63,15 @@ def _with(env: str, **changes: object) -> dict:
         pytest.param(_with("dev", tiers=[{"name": "a", "kind": "public", "size": 3}]), "tiers[0]", id="tier-extra-key"),
         pytest.param(_with("dev", availability_zones="eu-west-1a"), "availability_zones", id="azs-not-list"),
         pytest.param(_with("dev", flow_log_retention_days="30"), "flow_log_retention_days", id="retention-string"),
+        pytest.param(_with("dev", flow_log_destinations=["cloudwatch", "kinesis"]), "'kinesis'", id="flow-destination"),
+        pytest.param(_with("dev", flow_log_traffic_type="SOME"), "flow_log_traffic_type", id="traffic-type"),
+        pytest.param(_with("dev", flow_log_aggregation_seconds=300), "flow_log_aggregation_seconds", id="aggregation"),
+        pytest.param(_with("dev", monitoring="yes"), f"{CONTEXT_KEY}.dev.monitoring", id="monitoring-string"),
+        pytest.param(_with("dev", interface_endpoints=["SSM"]), "'SSM'", id="endpoint-name"),
+        pytest.param(_with("dev", vpn={"customer_gateway_ip": "203.0.113.10"}), "on_premises_cidrs", id="vpn-no-cidrs"),
+        pytest.param(_with("dev", vpn={"customer_gateway_ip": "203.0.113.10", "on_premises_cidrs": ["172.16.0.0/16"], "routing": "ospf"}), "routing", id="vpn-routing"),
+        pytest.param(_with("dev", vpn={"ip": "1.2.3.4"}), "unknown keys", id="vpn-unknown-key"),
+        pytest.param(_with("prod", direct_connect_gateway_id="dxgw-123"), "'dxgw-123'", id="dx-gateway-id"),
     ],
 )
 def test_bad_context_names_the_key(raw: object, needle: str) -> None:
@@ -83,3 +92,34 @@ def test_cli_prints_plan_table(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_reports_config_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["plan", "--cidr", "10.0.0.0/22"]) == 2
     assert "/30" in capsys.readouterr().err
+
+
+def _peering(**raw: object) -> object:
+    from vpc_patterns.config import parse_peering
+
+    return parse_peering(raw, parse_environments(copy.deepcopy(GOOD)))
+
+
+def test_reference_peering_parses() -> None:
+    from vpc_patterns.config import PEERING_KEY, parse_peering
+
+    p = parse_peering(CDK_CONTEXT[PEERING_KEY], parse_environments(copy.deepcopy(GOOD)))
+    assert p is not None and p.hub == "shared" and set(p.spokes) == {"prod", "dev"}
+    assert p.tcp_ports == (443,)
+
+
+@pytest.mark.parametrize(
+    ("raw", "needle"),
+    [
+        pytest.param(dict(hub="nowhere", spokes=["prod"]), "'nowhere'", id="unknown-hub"),
+        pytest.param(dict(hub="shared", spokes=[]), "spokes", id="no-spokes"),
+        pytest.param(dict(hub="shared", spokes=["shared"]), "'shared'", id="hub-as-spoke"),
+        pytest.param(dict(hub="shared", spokes=["prod", "prod"]), "'prod'", id="spoke-twice"),
+        pytest.param(dict(hub="shared", spokes=["prod"], tcp_ports=[0]), "tcp_ports", id="bad-port"),
+        pytest.param(dict(hub="shared", spokes=["prod"], mesh=True), "mesh", id="unknown-key"),
+    ],
+)
+def test_bad_peering_names_the_key(raw: dict, needle: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        _peering(**raw)
+    assert needle in str(err.value) and "vpc_patterns:peering" in str(err.value)
