@@ -174,8 +174,9 @@ def test_entries_are_the_planned_rules_with_numbers_ports_and_directions(synth: 
                 assert p["PortRange"] == {"From": r.ports[0], "To": r.ports[1]}
             if r.protocol.value == "icmp":
                 assert p["Icmp"] == {"Code": -1, "Type": -1}
-            assert e["Metadata"]["vpc-patterns:description"] == r.description
-            assert e["Metadata"]["vpc-patterns:origin"] == acl.origin(r)
+            assert e["Metadata"]["vpc_patterns"]["description"] == r.description
+            assert e["Metadata"]["vpc_patterns"]["origin"] == acl.origin(r)
+            assert e["Metadata"]["vpc_patterns"]["reply"] is r.reply
 
 
 def test_library_rules_mean_what_the_issue_asks(synth: Synth) -> None:

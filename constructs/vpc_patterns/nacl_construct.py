@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from aws_cdk import Annotations, Tags
+from aws_cdk import Annotations, CfnTag
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
@@ -149,19 +149,23 @@ class TierNetworkAcls(Construct):
         self.acls: dict[str, ec2.CfnNetworkAcl] = {}
         self.entries: dict[tuple[str, bool, int], ec2.CfnNetworkAclEntry] = {}
         self.associations: dict[str, ec2.CfnSubnetNetworkAclAssociation] = {}
+        vpc_ref = cfn_vpc.ref  # each .ref is a jsii call: read once
         for acl in acl_plan.acls:
-            res = ec2.CfnNetworkAcl(self, acl.construct_id, vpc_id=cfn_vpc.ref)
-            Tags.of(res).add("Name", f"{prefix}/{acl.tier}-acl")
-            Tags.of(res).add(TAG_TIER, acl.tier)
+            res = ec2.CfnNetworkAcl(self, acl.construct_id, vpc_id=vpc_ref, tags=[
+                CfnTag(key="Name", value=f"{prefix}/{acl.tier}-acl"),
+                CfnTag(key=TAG_TIER, value=acl.tier),
+            ])
             self.acls[acl.tier] = res
+            acl_ref = res.ref
             for r in acl.rules:
-                self.entries[(acl.tier, r.egress, r.number)] = self._entry(res, r, acl.origin(r))
+                self.entries[(acl.tier, r.egress, r.number)] = self._entry(
+                    res, acl_ref, r, acl.origin(r))
             for sid in acl.subnets:
                 self.associations[sid] = ec2.CfnSubnetNetworkAclAssociation(
                     res,
                     f"{sid}Association",
                     subnet_id=subnets[sid].ref,
-                    network_acl_id=res.ref,
+                    network_acl_id=acl_ref,
                 )
             acknowledge(res, "AwsSolutions-VPC3", VPC3_REASON)
             for f in acl_plan.findings:
@@ -171,7 +175,8 @@ class TierNetworkAcls(Construct):
                     )
 
     @staticmethod
-    def _entry(acl: ec2.CfnNetworkAcl, r: AclRule, origin: str) -> ec2.CfnNetworkAclEntry:
+    def _entry(acl: ec2.CfnNetworkAcl, acl_ref: str, r: AclRule,
+               origin: str) -> ec2.CfnNetworkAclEntry:
         v6 = r.network.version == 6
         props: dict[str, Any] = {}
         if r.ports is not None:
@@ -182,7 +187,7 @@ class TierNetworkAcls(Construct):
         entry = ec2.CfnNetworkAclEntry(
             acl,
             f"{'Egress' if r.egress else 'Ingress'}{r.number}",
-            network_acl_id=acl.ref,
+            network_acl_id=acl_ref,
             rule_number=r.number,
             rule_action=r.action.value,
             protocol=r.protocol_number,
@@ -190,11 +195,11 @@ class TierNetworkAcls(Construct):
             **({"ipv6_cidr_block": r.cidr} if v6 else {"cidr_block": r.cidr}),
             **props,
         )
-        # NACL entries carry no description in EC2; keep it in the template.
-        entry.add_metadata("vpc-patterns:description", r.description)
-        entry.add_metadata("vpc-patterns:origin", origin)
-        if r.reply:
-            # Read by the analyzer (vpc_patterns.analysis): a reply-only rule
-            # does not open a port to new connections.
-            entry.add_metadata("vpc_patterns", {"reply": True})
+        # NACL entries carry no description in EC2; keep it in the template,
+        # with where the rule came from and whether it only admits replies
+        # (read by vpc_patterns.analysis: a reply-only rule opens no port to
+        # new connections). One call: every jsii call costs synthesis time.
+        entry.add_metadata("vpc_patterns", {
+            "description": r.description, "origin": origin, "reply": bool(r.reply),
+        })
         return entry

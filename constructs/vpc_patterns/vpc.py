@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from aws_cdk import Aws, Fn, RemovalPolicy, Stack, Tags
+from aws_cdk import Aws, CfnTag, Fn, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -153,9 +153,6 @@ class BestPracticeVpc(Construct):
         self._name = name or self.node.path
         self._acl_plan = acl_plan
         self.intents: tuple[Intent, ...] = recorded_intents
-        # A fallback Name for every taggable resource of this construct (keys,
-        # log groups, roles, functions); network resources get a specific one.
-        Tags.of(self).add("Name", self._name, priority=FALLBACK_NAME_TAG_PRIORITY)
         self._build(
             flow_log=flow_log,
             retention=flow_log_retention_days,
@@ -164,65 +161,87 @@ class BestPracticeVpc(Construct):
         )
 
     # ------------------------------------------------------------------ build
-    def _tag_name(self, construct: Construct, suffix: str | None = None) -> None:
-        Tags.of(construct).add("Name", f"{self._name}/{suffix}" if suffix else self._name)
+    # Network resources get their tags as CloudFormation properties: every
+    # Tags.of(...).add(...) is two jsii round-trips, and a VPC has dozens of
+    # taggable resources (synthesis time is dominated by jsii calls).
+    def _tags(self, suffix: str | None = None, **extra: str) -> list[CfnTag]:
+        name = f"{self._name}/{suffix}" if suffix else self._name
+        return [CfnTag(key="Name", value=name)] + [
+            CfnTag(key=k, value=v) for k, v in extra.items()
+        ]
+
+    def _fallback_name(self, construct: Construct) -> None:
+        """Name every taggable resource under ``construct`` (keys, log groups,
+        roles, functions) that has no specific Name of its own."""
+        Tags.of(construct).add("Name", self._name, priority=FALLBACK_NAME_TAG_PRIORITY)
 
     def _az_props(self, az: AzPlacement) -> dict[str, str]:
         if az.name is not None:
             return {"availability_zone": az.name}
         if az.zone_id is not None:
             return {"availability_zone_id": az.zone_id}
-        return {"availability_zone": Fn.select(az.index, Fn.get_azs())}
+        if az.index not in self._az_tokens:
+            self._az_tokens[az.index] = Fn.select(az.index, Fn.get_azs())
+        return {"availability_zone": self._az_tokens[az.index]}
 
     def _build(
         self, *, flow_log: bool, retention: int, removal: RemovalPolicy, restrict_default_sg: bool
     ) -> None:
         plan = self.plan
+        self._az_tokens: dict[int, str] = {}
         self.cfn_vpc = ec2.CfnVPC(
-            self, "Resource", cidr_block=plan.cidr, enable_dns_hostnames=True, enable_dns_support=True
+            self, "Resource", cidr_block=plan.cidr, enable_dns_hostnames=True,
+            enable_dns_support=True, tags=self._tags(),
         )
-        self._tag_name(self.cfn_vpc)
+        vpc_ref = self._vpc_ref = self.cfn_vpc.ref
 
         # Internet gateway (only when a public tier exists: nothing else uses it).
         self.internet_gateway: ec2.CfnInternetGateway | None = None
         attach: ec2.CfnVPCGatewayAttachment | None = None
         if plan.subnets_by_kind(SubnetKind.PUBLIC):
-            self.internet_gateway = ec2.CfnInternetGateway(self, "InternetGateway")
-            self._tag_name(self.internet_gateway, "igw")
+            self.internet_gateway = ec2.CfnInternetGateway(
+                self, "InternetGateway", tags=self._tags("igw"))
+            igw_ref = self.internet_gateway.ref
             attach = ec2.CfnVPCGatewayAttachment(
-                self, "InternetGatewayAttachment",
-                vpc_id=self.cfn_vpc.ref, internet_gateway_id=self.internet_gateway.ref,
+                self, "InternetGatewayAttachment", vpc_id=vpc_ref, internet_gateway_id=igw_ref,
             )
 
         # Subnets
         self.subnets: dict[str, ec2.CfnSubnet] = {}
+        subnet_refs: dict[str, str] = {}
         for s in plan.subnets:
             sub = ec2.CfnSubnet(
                 self, s.construct_id,
-                vpc_id=self.cfn_vpc.ref,
+                vpc_id=vpc_ref,
                 cidr_block=s.cidr,
                 map_public_ip_on_launch=s.map_public_ip_on_launch,
+                tags=self._tags(f"{s.tier}-{s.az.label}", **{
+                    TAG_TIER: s.tier, TAG_AZ: s.az.label, "aws-cdk:subnet-name": s.tier,
+                    "aws-cdk:subnet-type": _CDK_SUBNET_TYPE[s.kind],
+                }),
                 **self._az_props(s.az),
             )
-            self._tag_name(sub, f"{s.tier}-{s.az.label}")
-            Tags.of(sub).add(TAG_TIER, s.tier)
-            Tags.of(sub).add(TAG_AZ, s.az.label)
-            Tags.of(sub).add("aws-cdk:subnet-name", s.tier)
-            Tags.of(sub).add("aws-cdk:subnet-type", _CDK_SUBNET_TYPE[s.kind])
             self.subnets[s.construct_id] = sub
+            subnet_refs[s.construct_id] = sub.ref
+        self._subnet_refs = subnet_refs
 
         # Route tables and associations
         self.route_tables: dict[str, ec2.CfnRouteTable] = {}
+        rt_refs: dict[str, str] = {}
         for rt in plan.route_tables:
-            table = ec2.CfnRouteTable(self, rt.construct_id, vpc_id=self.cfn_vpc.ref)
-            self._tag_name(table, f"{rt.tier}-{rt.az.label}" if rt.az else rt.tier)
-            Tags.of(table).add(TAG_TIER, rt.tier)
+            table = ec2.CfnRouteTable(
+                self, rt.construct_id, vpc_id=vpc_ref,
+                tags=self._tags(f"{rt.tier}-{rt.az.label}" if rt.az else rt.tier,
+                                **{TAG_TIER: rt.tier}),
+            )
             self.route_tables[rt.construct_id] = table
+            rt_refs[rt.construct_id] = table.ref
             for sid in rt.subnets:
                 ec2.CfnSubnetRouteTableAssociation(
                     self.subnets[sid], "RouteTableAssociation",
-                    subnet_id=self.subnets[sid].ref, route_table_id=table.ref,
+                    subnet_id=subnet_refs[sid], route_table_id=rt_refs[rt.construct_id],
                 )
+        self._rt_refs = rt_refs
 
         # Public default routes; NATs depend on them (a NAT with no way out
         # would accept traffic and drop it).
@@ -233,9 +252,9 @@ class BestPracticeVpc(Construct):
                     assert self.internet_gateway is not None and attach is not None
                     route = ec2.CfnRoute(
                         self.route_tables[rt.construct_id], "DefaultRoute",
-                        route_table_id=self.route_tables[rt.construct_id].ref,
+                        route_table_id=rt_refs[rt.construct_id],
                         destination_cidr_block=r.destination,
-                        gateway_id=self.internet_gateway.ref,
+                        gateway_id=igw_ref,
                     )
                     route.node.add_dependency(attach)
                     public_routes.append(route)
@@ -252,14 +271,14 @@ class BestPracticeVpc(Construct):
         nat_targets: dict[str, tuple[str, str]] = {}  # nat id -> (prop name, ref)
         nat_sg: ec2.CfnSecurityGroup | None = None
         for n in plan.nats:
-            subnet = self.subnets[n.subnet]
+            subnet_ref = subnet_refs[n.subnet]
             if n.kind is NatKind.GATEWAY:
-                eip = ec2.CfnEIP(self, f"{n.construct_id}Eip", domain="vpc")
-                self._tag_name(eip, f"nat-{n.az.label}")
+                eip = ec2.CfnEIP(self, f"{n.construct_id}Eip", domain="vpc",
+                                 tags=self._tags(f"nat-{n.az.label}"))
                 gw = ec2.CfnNatGateway(
-                    self, n.construct_id, subnet_id=subnet.ref, allocation_id=eip.attr_allocation_id
+                    self, n.construct_id, subnet_id=subnet_ref,
+                    allocation_id=eip.attr_allocation_id, tags=self._tags(f"nat-{n.az.label}"),
                 )
-                self._tag_name(gw, f"nat-{n.az.label}")
                 for route in public_routes:
                     gw.node.add_dependency(route)
                 self.nat_gateways[n.construct_id] = gw
@@ -267,19 +286,20 @@ class BestPracticeVpc(Construct):
             else:
                 if nat_sg is None:
                     nat_sg = SelfHealingNatInstance.security_group(
-                        self, "NatInstanceSecurityGroup", vpc_id=self.cfn_vpc.ref,
+                        self, "NatInstanceSecurityGroup", vpc_id=vpc_ref,
                         private_ranges=plan.private_ranges(), ports=plan.nat.allowed_ports,
                     )
-                    self._tag_name(nat_sg, "nat-instance")
+                    Tags.of(nat_sg).add("Name", f"{self._name}/nat-instance")
                 inst = SelfHealingNatInstance(
                     self, n.construct_id,
-                    subnet_id=subnet.ref,
+                    subnet_id=subnet_ref,
                     security_group=nat_sg,
                     instance_type=n.instance_type or plan.nat.instance_type,
                     name=f"{self._name}/nat-{n.az.label}",
                 )
                 for route in public_routes:
                     inst.node.add_dependency(route)
+                self._fallback_name(inst)  # its role and launch template
                 self.nat_instances[n.construct_id] = inst
                 nat_targets[n.construct_id] = ("network_interface_id", inst.network_interface.ref)
 
@@ -290,7 +310,7 @@ class BestPracticeVpc(Construct):
                 prop, ref = nat_targets[r.target_id]
                 ec2.CfnRoute(
                     self.route_tables[rt.construct_id], "DefaultRoute",
-                    route_table_id=self.route_tables[rt.construct_id].ref,
+                    route_table_id=rt_refs[rt.construct_id],
                     destination_cidr_block=r.destination,
                     **{prop: ref},
                 )
@@ -300,10 +320,11 @@ class BestPracticeVpc(Construct):
         for g in plan.gateway_endpoints:
             ep = ec2.CfnVPCEndpoint(
                 self, g.construct_id,
-                vpc_id=self.cfn_vpc.ref,
+                vpc_id=vpc_ref,
                 service_name=Fn.join("", ["com.amazonaws.", Aws.REGION, f".{g.service}"]),
                 vpc_endpoint_type="Gateway",
-                route_table_ids=[self.route_tables[r].ref for r in g.route_tables],
+                route_table_ids=[rt_refs[r] for r in g.route_tables],
+                tags=self._tags(f"{g.service}-endpoint"),
             )
             self.gateway_endpoints[g.service] = ep
 
@@ -313,6 +334,7 @@ class BestPracticeVpc(Construct):
         self.flow_log: ec2.CfnFlowLog | None = None
         if flow_log or restrict_default_sg:
             self.logs_key = self._logs_key(removal)
+            self._fallback_name(self.logs_key)
         if flow_log:
             self._build_flow_log(retention, removal)
 
@@ -326,6 +348,7 @@ class BestPracticeVpc(Construct):
                 logs_key=self.logs_key,
                 removal_policy=removal,
             )
+            self._fallback_name(self.default_security_group_restriction)
             acknowledge_in_packs(
                 self.cfn_vpc, "VPCDefaultSecurityGroupClosed",
                 "CloudFormation cannot change the default security group's rules; the "
@@ -410,6 +433,7 @@ class BestPracticeVpc(Construct):
             self, "FlowLogGroup",
             retention_in_days=retention,
             kms_key_id=self.logs_key.key_arn,
+            tags=self._tags("flow-log"),
         )
         group.apply_removal_policy(removal)
         self.flow_log_group = group
@@ -421,6 +445,7 @@ class BestPracticeVpc(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
             ),
         )
+        self._fallback_name(role)
         policy = managed_policy(
             self, "FlowLogPolicy", role=role,
             description="Write this VPC's flow log group (the Arn attribute covers its streams)",
@@ -431,15 +456,15 @@ class BestPracticeVpc(Construct):
         )
         self.flow_log = ec2.CfnFlowLog(
             self, "FlowLog",
-            resource_id=self.cfn_vpc.ref,
+            resource_id=self._vpc_ref,
             resource_type="VPC",
             traffic_type="ALL",
             log_destination_type="cloud-watch-logs",
             log_group_name=group.ref,
             deliver_logs_permission_arn=role.role_arn,
+            tags=self._tags("flow-log"),
         )
         self.flow_log.node.add_dependency(policy)
-        self._tag_name(self.flow_log, "flow-log")
 
     def _as_ivpc(self) -> ec2.IVpc:
         plan = self.plan
@@ -462,16 +487,16 @@ class BestPracticeVpc(Construct):
                 if s.tier not in names:
                     names.append(s.tier)
             return {
-                "ids": [self.subnets[s.construct_id].ref for s in subs],
+                "ids": [self._subnet_refs[s.construct_id] for s in subs],
                 "names": names,
-                "rts": [self.route_tables[s.route_table].ref for s in subs],
+                "rts": [self._rt_refs[s.route_table] for s in subs],
                 "cidrs": [s.cidr for s in subs],
             }
 
         pub, priv, iso = (group(k) for k in SubnetKind)
         return ec2.Vpc.from_vpc_attributes(
             self, "Vpc",
-            vpc_id=self.cfn_vpc.ref,
+            vpc_id=self._vpc_ref,
             vpc_cidr_block=plan.cidr,
             availability_zones=az_tokens,
             public_subnet_ids=pub["ids"] or None,
@@ -491,7 +516,7 @@ class BestPracticeVpc(Construct):
     # ------------------------------------------------------------ accessors
     @property
     def vpc_id(self) -> str:
-        return self.cfn_vpc.ref
+        return self._vpc_ref
 
     def subnet(self, tier: str, az_index: int) -> ec2.CfnSubnet:
         """The L1 subnet of ``tier`` in AZ slot ``az_index`` (0-based)."""
