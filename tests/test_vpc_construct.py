@@ -779,9 +779,18 @@ def test_default_sg_handler_is_small_and_logs_encrypted(d: Synth):
 
 
 def test_every_taggable_resource_has_a_name_tag(d: Synth):
+    def taggable(c: CfnResource) -> bool:
+        try:
+            return bool(TagManager.is_taggable(c))
+        except RuntimeError:
+            # aws-cdk-lib 2.275's TagManager.isTaggable returns undefined for
+            # CfnVPCEndpoint (its tags are managed differently); it does take
+            # tags (Tags.of() reaches it), so it is checked like the others.
+            return c.cfn_resource_type == "AWS::EC2::VPCEndpoint"
+
     missing = []
     for c in d.stack.node.find_all():
-        if isinstance(c, CfnResource) and TagManager.is_taggable(c):
+        if isinstance(c, CfnResource) and taggable(c):
             lid = d.lid(c)
             if "Name" not in tags(d.res[lid]):
                 missing.append(f"{lid} ({d.res[lid]['Type']})")
