@@ -62,7 +62,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from aws_cdk import Aws, CustomResource, RemovalPolicy, Stack, Token
+from aws_cdk import CustomResource, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -71,6 +71,7 @@ from constructs import Construct
 from .compliance import acknowledge
 from .default_sg import inline_handler
 from .errors import ConfigError
+from .keys import logs_key
 from .plan import VpcPlan
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -144,20 +145,9 @@ def parse_allowed_prefixes(value: Any, vpc_cidr: str | None) -> tuple[str, ...]:
 
 
 def _logs_key(scope: Construct, removal: RemovalPolicy) -> kms.Key:
-    stack = Stack.of(scope)
-    key = kms.Key(scope, "LogsKey", description=f"Encrypts the logs of {scope.node.path}",
-                  enable_key_rotation=True, removal_policy=removal)
-    key.add_to_resource_policy(iam.PolicyStatement(
-        sid="AllowCloudWatchLogsOfThisAccount",
-        principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
-        actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
-                 "kms:Describe*"],
-        resources=["*"],
-        conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
-                                f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:"
-                                "log-group:*"}},
-    ))
-    return key
+    """A key for the handler's log group when none is given."""
+    return logs_key(scope, "LogsKey", description=f"Encrypts the logs of {scope.node.path}",
+                    removal_policy=removal)
 
 
 class DirectConnectAssociation(Construct):

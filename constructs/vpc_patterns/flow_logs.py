@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Mapping, Sequence, Union
 
-from aws_cdk import Annotations, Aws, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -42,6 +42,7 @@ from constructs import Construct
 
 from .compliance import acknowledge, managed_policy
 from .errors import ConfigError
+from .keys import logs_key
 from .plan import VpcPlan
 from .vpc import DEFAULT_FLOW_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS
 
@@ -683,20 +684,8 @@ def plan_flow_logs(
 def logs_service_key(scope: Construct, id: str, *, description: str,
                      removal_policy: RemovalPolicy) -> kms.Key:
     """A KMS key (rotation on) that CloudWatch Logs of this account and region
-    may use for its log groups."""
-    key = kms.Key(scope, id, description=description, enable_key_rotation=True,
-                  removal_policy=removal_policy)
-    stack = Stack.of(scope)
-    groups = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
-    key.add_to_resource_policy(iam.PolicyStatement(
-        sid="AllowCloudWatchLogsOfThisAccount",
-        principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
-        actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
-                 "kms:Describe*"],
-        resources=["*"],
-        conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": groups}},
-    ))
-    return key
+    may use for its log groups (:func:`vpc_patterns.keys.logs_key`)."""
+    return logs_key(scope, id, description=description, removal_policy=removal_policy)
 
 
 class FlowLogs(Construct):

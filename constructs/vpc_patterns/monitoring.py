@@ -49,15 +49,15 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .errors import ConfigError
+from .keys import encrypted_alarm_topic
 from .plan import NatKind, VpcPlan
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -427,35 +427,11 @@ class NetworkMonitoring(Construct):
                                          period=period, label=spec.key)
 
     def _topic(self, removal: RemovalPolicy) -> sns.Topic:
-        stack = Stack.of(self)
-        key = kms.Key(
-            self, "AlarmTopicKey",
-            description=f"Encrypts the alarm topic of {self.node.path}",
-            enable_key_rotation=True,
+        topic, self.topic_key = encrypted_alarm_topic(
+            self, display_name="vpc_patterns network alarms",
+            key_description=f"Encrypts the alarm topic of {self.node.path}",
             removal_policy=removal,
         )
-        # CloudWatch publishes to an encrypted topic with the service's own
-        # identity, so the key must let it create and use data keys.
-        key.add_to_resource_policy(iam.PolicyStatement(
-            sid="AllowCloudWatchAlarmsToUseTheKey",
-            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-            resources=["*"],
-        ))
-        self.topic_key = key
-        topic = sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True,
-                          display_name="vpc_patterns network alarms")
-        alarms = f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"
-        topic.add_to_resource_policy(iam.PolicyStatement(
-            sid="AllowCloudWatchAlarmsOfThisAccount",
-            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-            actions=["sns:Publish"],
-            resources=[topic.topic_arn],
-            conditions={
-                "StringEquals": {"aws:SourceAccount": stack.account},
-                "ArnLike": {"aws:SourceArn": alarms},
-            },
-        ))
         return topic
 
     def _dashboard(self, name: str | None, flow_logs: "FlowLogs | None") -> cloudwatch.Dashboard:

@@ -89,6 +89,7 @@ from constructs import Construct
 
 from .default_sg import inline_handler
 from .errors import ConfigError
+from .keys import logs_key
 from .nacl import EPHEMERAL_PORTS, AclRule
 from .netref import WeakRegistry, is_token, require_network, tier_list
 from .plan import VpcPlan
@@ -484,20 +485,6 @@ def _show(env: tuple[str | None, str | None]) -> str:
 
 
 def _logs_key(scope: Construct, removal: RemovalPolicy) -> kms.Key:
-    """A key for the handler's log group when the requester has none."""
-    from aws_cdk import Aws
-
-    stack = Stack.of(scope)
-    key = kms.Key(scope, "LogsKey", description=f"Encrypts the logs of {scope.node.path}",
-                  enable_key_rotation=True, removal_policy=removal)
-    key.add_to_resource_policy(iam.PolicyStatement(
-        sid="AllowCloudWatchLogsOfThisAccount",
-        principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
-        actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
-                 "kms:Describe*"],
-        resources=["*"],
-        conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
-                                f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:"
-                                "log-group:*"}},
-    ))
-    return key
+    """A key for the handler's log group when none is given."""
+    return logs_key(scope, "LogsKey", description=f"Encrypts the logs of {scope.node.path}",
+                    removal_policy=removal)

@@ -22,6 +22,7 @@ from .compliance import acknowledge_in_packs, managed_policy
 from .default_sg import RestrictDefaultSecurityGroup
 from .errors import ConfigError
 from .intents import METADATA_KEY as INTENTS_METADATA_KEY
+from .keys import logs_key
 from .intents import Intent, intents_metadata
 from .intents import default_intents as default_intents_for
 from .nacl import DEFAULT_PUBLIC_INGRESS_PORTS, AclPlan, AclRule, plan_acls
@@ -402,29 +403,8 @@ class BestPracticeVpc(Construct):
         return tuple(out)
 
     def _logs_key(self, removal: RemovalPolicy) -> kms.Key:
-        key = kms.Key(
-            self, "LogsKey",
-            description=f"Encrypts the network logs of {self._name}",
-            enable_key_rotation=True,
-            removal_policy=removal,
-        )
-        stack = Stack.of(self)
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchLogsOfThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
-                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*",
-                         "kms:GenerateDataKey*", "kms:Describe*"],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn":
-                            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
-                    }
-                },
-            )
-        )
-        return key
+        return logs_key(self, "LogsKey", description=f"Encrypts the network logs of {self._name}",
+                        removal_policy=removal)
 
     def _build_flow_log(self, retention: int, removal: RemovalPolicy) -> None:
         assert self.logs_key is not None

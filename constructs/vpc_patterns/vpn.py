@@ -68,7 +68,6 @@ from aws_cdk import Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
@@ -76,6 +75,7 @@ from constructs import Construct
 
 from .compliance import acknowledge
 from .errors import ConfigError
+from .keys import encrypted_alarm_topic
 from .plan import VpcPlan
 from .vpn_plan import (
     DEFAULT_AMAZON_SIDE_ASN,
@@ -409,31 +409,11 @@ class SiteToSiteVpn(Construct):
         )
 
     def _topic(self, removal: RemovalPolicy) -> sns.Topic:
-        stack = Stack.of(self)
-        key = kms.Key(self, "AlarmTopicKey",
-                      description=f"Encrypts the VPN alarm topic of {self.node.path}",
-                      enable_key_rotation=True, removal_policy=removal)
-        # CloudWatch publishes to an encrypted topic as the service itself.
-        key.add_to_resource_policy(iam.PolicyStatement(
-            sid="AllowCloudWatchAlarmsToUseTheKey",
-            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-            resources=["*"],
-        ))
-        self.topic_key = key
-        topic = sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True,
-                          display_name="vpc_patterns VPN alarms")
-        topic.add_to_resource_policy(iam.PolicyStatement(
-            sid="AllowCloudWatchAlarmsOfThisAccount",
-            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-            actions=["sns:Publish"],
-            resources=[topic.topic_arn],
-            conditions={
-                "StringEquals": {"aws:SourceAccount": stack.account},
-                "ArnLike": {"aws:SourceArn":
-                            f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"},
-            },
-        ))
+        topic, self.topic_key = encrypted_alarm_topic(
+            self, display_name="vpc_patterns VPN alarms",
+            key_description=f"Encrypts the VPN alarm topic of {self.node.path}",
+            removal_policy=removal,
+        )
         return topic
 
     def _alarms(self, action: cw_actions.SnsAction) -> None:
