@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from aws_cdk import App, Validations
+from aws_cdk import App, Environment, Validations
 
 from vpc_patterns.compliance import compliance_plugins
-from vpc_patterns.config import CONTEXT_KEY, PEERING_KEY, parse_environments, parse_peering
+from vpc_patterns.config import (
+    CONTEXT_KEY,
+    PEERING_KEY,
+    EnvironmentConfig,
+    parse_environments,
+    parse_peering,
+)
+from vpc_patterns.errors import ConfigError
 
 from .connectivity_parts_a import PeeringStack
 from .network_stack import NetworkStack
 
 STACK_NAME = "vpc-patterns-{env}"
+
+
+def _show_env(cfg: EnvironmentConfig) -> str:
+    return f"{cfg.account or 'any'}/{cfg.region or 'any'}"
 
 
 def build_app(app: App, *, compliance: bool = True) -> list[NetworkStack]:
@@ -29,17 +40,37 @@ def build_app(app: App, *, compliance: bool = True) -> list[NetworkStack]:
         for spoke in peering.spokes:
             peers[peering.hub].append(envs[spoke].cidr)
             peers[spoke].append(envs[peering.hub].cidr)
-    stacks = [
-        NetworkStack(app, STACK_NAME.format(env=name), config=cfg, peer_cidrs=peers[name],
-                     peer_tcp_ports=peering.tcp_ports if peering else (443,))
-        for name, cfg in envs.items()
-    ]
+    peering_env: Environment | None = None
+    if peering is not None:
+        # CloudFormation exports do not cross accounts or regions: a peering of
+        # app networks needs them all in one environment (the hub's).
+        hub_env = (envs[peering.hub].account, envs[peering.hub].region)
+        for spoke in peering.spokes:
+            if (envs[spoke].account, envs[spoke].region) != hub_env:
+                raise ConfigError(
+                    f"{PEERING_KEY}: spoke {spoke!r} is in account/region "
+                    f"{_show_env(envs[spoke])} but the hub {peering.hub!r} is in "
+                    f"{_show_env(envs[peering.hub])}; peered environments of the app must share "
+                    "account and region (describe a VPC elsewhere as a PeerVpc)"
+                )
+        if any(hub_env):
+            peering_env = Environment(account=hub_env[0], region=hub_env[1])
+    stacks = []
+    for name, cfg in envs.items():
+        try:
+            stacks.append(NetworkStack(
+                app, STACK_NAME.format(env=name), config=cfg, peer_cidrs=peers[name],
+                peer_tcp_ports=peering.tcp_ports if peering else (443,)))
+        except ConfigError as err:
+            # Values checked by the constructs: say which environment they came from.
+            raise ConfigError(f"{CONTEXT_KEY}.{name}: {err}") from None
     if peering is not None:
         by_name = {s.config.name: s for s in stacks}
         PeeringStack(
             app, STACK_NAME.format(env="peering"),
             hub=by_name[peering.hub].network,
             spokes={sp: by_name[sp].network for sp in peering.spokes},
+            env=peering_env,
         )
     if compliance:
         Validations.of(app).add_plugins(*compliance_plugins(app))

@@ -32,6 +32,12 @@ def test_context_as_json_string_is_accepted() -> None:
     assert set(parse_environments(json.dumps(GOOD))) == set(GOOD)
 
 
+def _without(env: str, key: str) -> dict:
+    raw = copy.deepcopy(GOOD)
+    del raw[env][key]
+    return raw
+
+
 def _with(env: str, **changes: object) -> dict:
     raw = copy.deepcopy(GOOD)
     raw[env].update(changes)
@@ -72,6 +78,10 @@ def _with(env: str, **changes: object) -> dict:
         pytest.param(_with("dev", vpn={"customer_gateway_ip": "203.0.113.10", "on_premises_cidrs": ["172.16.0.0/16"], "routing": "ospf"}), "routing", id="vpn-routing"),
         pytest.param(_with("dev", vpn={"ip": "1.2.3.4"}), "unknown keys", id="vpn-unknown-key"),
         pytest.param(_with("prod", direct_connect_gateway_id="dxgw-123"), "'dxgw-123'", id="dx-gateway-id"),
+        pytest.param(_without("dev", "nat"), f"{CONTEXT_KEY}.dev.nat_instance_type", id="instance-type-without-nat"),
+        pytest.param(_with("dev", tiers=[{"name": "a", "kind": "public", "reserved": "false"}]), "reserved", id="reserved-string"),
+        pytest.param(_with("dev", flow_log_s3_format="parquet"), "flow_log_s3_format", id="s3-format-without-s3"),
+        pytest.param(_with("dev", direct_connect_gateway_id="5f294f92-bafb-4011-916d-9b0b0a1b2c3d"), "direct_connect_gateway_id", id="dx-without-vpn"),
     ],
 )
 def test_bad_context_names_the_key(raw: object, needle: str) -> None:

@@ -7,6 +7,7 @@ tier blocks) and from the documented hardening of ``SelfHealingNatInstance``.
 
 from __future__ import annotations
 
+import json
 import ipaddress
 from dataclasses import dataclass
 from typing import Any
@@ -526,3 +527,14 @@ def test_instances_both_private_tiers_route_to_same_az_eni(synths):
         eni_subnet = ref(s.props(eni)["SubnetId"])
         assert az_select_index(s.res[eni_subnet]) == az_select_index(s.res[lid])
     assert len(s.of_type(T_ENI)) == 3, "one NAT per AZ, shared by the private tiers"
+
+
+def test_instances_restore_nat_rules_on_every_boot(inst: Synth):
+    """User data runs once per instance; the iptables rules must be installed
+    as a cloud-init per-boot script so a rebooted NAT instance still forwards."""
+    for asg in inst.of_type(T_ASG).values():
+        lt_lid = ref(asg["Properties"]["LaunchTemplate"]["LaunchTemplateId"])
+        text = json.dumps(inst.props(lt_lid)["LaunchTemplateData"]["UserData"])
+        assert "/var/lib/cloud/scripts/per-boot/vpc-patterns-nat.sh" in text
+        assert "MASQUERADE" in text and "ip_forward = 1" in text
+        assert "--device-index 1" in text  # the fixed interface, never the primary

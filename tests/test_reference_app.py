@@ -112,3 +112,38 @@ def test_constructs_package_is_the_real_one() -> None:
     assert "site-packages" in str(constructs.__file__)
     assert not (ROOT / "constructs" / "__init__.py").exists()
     assert Path(vpc_patterns.__file__).parent == ROOT / "constructs" / "vpc_patterns"
+
+
+def test_pinned_environments_synthesize_with_every_pack(tmp_path: Path) -> None:
+    """Stacks are env-agnostic unless an environment pins account and region:
+    pinning every environment (peering needs them in one) must still pass the
+    four packs, with no AZ lookup (subnets still use Fn::GetAZs by index)."""
+    context = json.loads(json.dumps(CDK_CONTEXT))
+    for env in context[CONTEXT_KEY].values():
+        env.update(account="123456789012", region="eu-west-1")
+    app = App(context=context, outdir=str(tmp_path))
+    build_app(app, compliance=True)
+    app.synth()  # raises on any unacknowledged finding
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    envs = {a["environment"] for a in manifest["artifacts"].values()
+            if a["type"] == "aws:cloudformation:stack"}
+    assert envs == {"aws://123456789012/eu-west-1"}
+    assert "missing" not in manifest  # no context lookup was needed
+
+
+def test_peered_environments_must_share_account_and_region(tmp_path: Path) -> None:
+    from vpc_patterns import ConfigError
+
+    context = json.loads(json.dumps(CDK_CONTEXT))
+    context[CONTEXT_KEY]["prod"].update(account="123456789012", region="eu-west-1")
+    with pytest.raises(ConfigError, match=r"vpc_patterns:peering: spoke 'prod'"):
+        build_app(App(context=context, outdir=str(tmp_path)), compliance=False)
+
+
+def test_construct_errors_name_the_environment(tmp_path: Path) -> None:
+    from vpc_patterns import ConfigError
+
+    context = json.loads(json.dumps(CDK_CONTEXT))
+    context[CONTEXT_KEY]["prod"]["interface_endpoints"] = ["s3"]
+    with pytest.raises(ConfigError, match=r"^vpc_patterns:environments\.prod: .*'s3'"):
+        build_app(App(context=context, outdir=str(tmp_path)), compliance=False)

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import cdk_nag
+import re
+
 import pytest
 from aws_cdk import App, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
@@ -484,3 +486,13 @@ def test_cfn_lint_is_clean(synth: Synth, tmp_path: Path) -> None:
     path = tmp_path / "sg.template.json"
     path.write_text(json.dumps(synth.tpl))
     assert [str(m) for m in api.lint_file(path, config=api.ManualArgs(regions=["us-east-1"]))] == []
+
+
+@pytest.mark.parametrize("cidr", ["0.0.0.0/1", "128.0.0.0/1", "64.0.0.0/3", "2000::/3"])
+def test_internet_wide_ranges_need_a_reason_too(cidr: str) -> None:
+    # Splitting 0.0.0.0/0 into halves must not dodge the open-ingress check.
+    from vpc_patterns.security_groups import SecurityGroupSpec, SgRule, plan_security_groups
+
+    with pytest.raises(ConfigError, match=rf"open to the world \({re.escape(cidr)}\)"):
+        spec = SecurityGroupSpec("web", "Web servers", ingress=[SgRule(cidr, 443, "HTTPS")])
+        plan_security_groups([spec])

@@ -192,6 +192,11 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
     nat_type = raw.get("nat_instance_type")
     if nat_type is not None:
         _expect(env, "nat_instance_type", nat_type, (str,), "an instance type such as 't4g.nano'")
+    if nat_type is not None and "nat" not in raw:
+        raise ConfigError(
+            f"{_key(env, 'nat_instance_type')} is set but {_key(env, 'nat')} is not; set "
+            "nat = 'instances' (the default is a NAT gateway per AZ)"
+        )
     if "nat" in raw:
         _expect(env, "nat", raw["nat"], (str,), _ACCEPTED["nat"])
         try:
@@ -214,13 +219,16 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
             if not isinstance(t, Mapping) or "name" not in t or "kind" not in t:
                 raise ConfigError(f"{_key(env, where)} = {t!r} must be an object with name and kind")
             extra = set(t) - {"name", "kind", "cidr_mask", "reserved"}
+            if "reserved" in t and not isinstance(t["reserved"], bool):
+                raise ConfigError(f"{_key(env, where + '.reserved')} = {t['reserved']!r} must be "
+                                  "true or false")
             if extra:
                 raise ConfigError(f"{_key(env, where)} has unknown keys {sorted(extra)}")
             if t["kind"] not in {k.value for k in SubnetKind}:
                 raise ConfigError(
                     f"{_key(env, where + '.kind')} = {t['kind']!r}; accepted: public, private, isolated"
                 )
-            tiers.append(Tier(t["name"], t["kind"], t.get("cidr_mask"), bool(t.get("reserved", False))))
+            tiers.append(Tier(t["name"], t["kind"], t.get("cidr_mask"), t.get("reserved", False)))
         kw["tiers"] = tuple(tiers)
     for k in ("monitoring", "dashboard"):
         if k in raw:
@@ -269,6 +277,16 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
                 "gateway id (a lowercase UUID)"
             )
         kw["direct_connect_gateway_id"] = dx
+    if "flow_log_s3_format" in raw and "s3" not in kw.get("flow_log_destinations", ("cloudwatch",)):
+        raise ConfigError(
+            f"{_key(env, 'flow_log_s3_format')} is set but {_key(env, 'flow_log_destinations')} "
+            "has no 's3'; add it or drop the format"
+        )
+    if "direct_connect_gateway_id" in kw and "vpn" not in kw:
+        raise ConfigError(
+            f"{_key(env, 'direct_connect_gateway_id')} is set but {_key(env, 'vpn')} is not: "
+            "the association links the VPN's virtual private gateway; configure the vpn"
+        )
     if "logs_removal_policy" in raw:
         if raw["logs_removal_policy"] not in ("retain", "destroy"):
             raise ConfigError(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from aws_cdk import Aws, Stack, Tags
+from aws_cdk import Aws, Stack, Tags, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_autoscaling as autoscaling
@@ -61,9 +61,21 @@ net.ipv4.conf.all.rp_filter = 2
 net.ipv4.conf.default.rp_filter = 2
 EOF
 sysctl --system
+# The NAT rules must come back after every reboot (cloud-init runs this user
+# data once per instance; the interface attachment and sysctls persist, the
+# iptables rules do not): install them as a per-boot script and run it now.
+mkdir -p /var/lib/cloud/scripts/per-boot
+cat > /var/lib/cloud/scripts/per-boot/vpc-patterns-nat.sh <<'NAT'
+#!/bin/bash
+set -euo pipefail
 OUT_IF=$(ip -4 route show default | awk '{{print $5; exit}}')
-iptables -t nat -A POSTROUTING -o "$OUT_IF" -j MASQUERADE
-iptables -A FORWARD -m state --state RELATED,ESTABLISHED -j ACCEPT
+iptables -t nat -C POSTROUTING -o "$OUT_IF" -j MASQUERADE 2>/dev/null || \\
+  iptables -t nat -A POSTROUTING -o "$OUT_IF" -j MASQUERADE
+iptables -C FORWARD -m state --state RELATED,ESTABLISHED -j ACCEPT 2>/dev/null || \\
+  iptables -A FORWARD -m state --state RELATED,ESTABLISHED -j ACCEPT
+NAT
+chmod 0755 /var/lib/cloud/scripts/per-boot/vpc-patterns-nat.sh
+/var/lib/cloud/scripts/per-boot/vpc-patterns-nat.sh
 """
 
 
@@ -213,10 +225,21 @@ class SelfHealingNatInstance(Construct):
             "only activity is replacing a failed instance, which is the self-healing path and "
             "is recorded in the group's activity history.",
         )
+        # cdk-nag names the finding by the resolved ARN: placeholders for an
+        # environment-agnostic stack, literals for a pinned one.
+        stack = Stack.of(self)
+
+        def part(value: str, placeholder: str) -> str:
+            return placeholder if Token.is_unresolved(value) else value
+
+        instance_arn = (
+            f"arn:{part(stack.partition, '<AWS::Partition>')}:ec2:"
+            f"{part(stack.region, '<AWS::Region>')}:{part(stack.account, '<AWS::AccountId>')}"
+            ":instance/*"
+        )
         acknowledge(
             self.policy,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:"
-            "<AWS::AccountId>:instance/*]",
+            f"AwsSolutions-IAM5[Resource::{instance_arn}]",
             "The replacement instance's id is unknown until it launches; the statement is "
             "limited by an aws:ResourceTag condition to instances carrying this NAT's tag.",
         )

@@ -538,6 +538,11 @@ def _validate_tiers(tiers: Sequence[Tier], vpc: ipaddress.IPv4Network) -> list[t
                 f"tier {t.name!r} cidr_mask /{mask} is larger than the VPC {vpc}; "
                 f"use /{vpc.prefixlen} or a longer prefix"
             )
+        for flag in ("reserved", "map_public_ip_on_launch"):
+            if not isinstance(getattr(t, flag), bool):
+                raise ConfigError(
+                    f"tier {t.name!r} {flag} {getattr(t, flag)!r} must be True or False"
+                )
         if t.map_public_ip_on_launch and kind is not SubnetKind.PUBLIC:
             raise ConfigError(
                 f"tier {t.name!r} is {kind.value} but sets map_public_ip_on_launch; "
@@ -738,6 +743,11 @@ def plan_network(
         raise ConfigError(
             f"nat {nat!r} is not a NatProvider; use NatProvider.gateway_per_az(), "
             "single_gateway(), gateways(n), instances() or none()"
+        )
+    if gateway_endpoints is None or isinstance(gateway_endpoints, (bytes, int)):
+        raise ConfigError(
+            f"gateway_endpoints {gateway_endpoints!r} must be a list of service names "
+            f"({', '.join(GATEWAY_ENDPOINT_SERVICES)}); () for none"
         )
     if isinstance(gateway_endpoints, str):
         raise ConfigError(

@@ -59,6 +59,8 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
 _PREFIX_LIST = re.compile(r"^pl-[0-9a-f]{8,17}$")
 _GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 WORLD_CIDRS = ("0.0.0.0/0", "::/0")
+#: Ingress from a range wider than these counts as open to the world too.
+WIDE_V4_PREFIX, WIDE_V6_PREFIX = 8, 16
 
 #: cdk-nag packs whose EC2RestrictedSSH / EC2RestrictedCommonPorts rules the
 #: library acknowledges with the user's reason (NIST 800-53 r5, HIPAA Security,
@@ -180,7 +182,18 @@ class SgPeer:
 
     @property
     def is_world(self) -> bool:
+        """Exactly 0.0.0.0/0 or ::/0 (what cdk-nag's rules look for)."""
         return self.kind is PeerKind.CIDR and self.value in WORLD_CIDRS
+
+    @property
+    def is_internet_wide(self) -> bool:
+        """The world, or a range so wide it is the world in all but name
+        (an IPv4 prefix shorter than /8, an IPv6 prefix shorter than /16:
+        ``0.0.0.0/1`` plus ``128.0.0.0/1`` must not dodge the check)."""
+        if self.kind is not PeerKind.CIDR or _is_token(str(self.value)):
+            return False
+        net = ipaddress.ip_network(self.value, strict=False)
+        return net.prefixlen < (WIDE_V4_PREFIX if net.version == 4 else WIDE_V6_PREFIX)
 
     def label(self) -> str:
         if self.kind is PeerKind.GROUP:
@@ -373,17 +386,17 @@ class SecurityGroupSpec:
                     f"security group {self.name!r} {direction} rule {r.description!r} "
                     f"({r.summary(ingress=ingress)})"
                 )
-                if r.peer.is_world and ingress and r.open_to_world_reason is None:
+                if r.peer.is_internet_wide and ingress and r.open_to_world_reason is None:
                     raise ConfigError(
                         f"{where} is open to the world ({r.peer.value}); refused unless you give "
                         f"open_to_world_reason='...' ({MIN_REASON_CHARS}+ characters: why this "
                         "must be reachable from the whole internet, e.g. an internet-facing load "
                         "balancer)"
                     )
-                if r.open_to_world_reason is not None and not (r.peer.is_world and ingress):
+                if r.open_to_world_reason is not None and not (r.peer.is_internet_wide and ingress):
                     raise ConfigError(
-                        f"{where} has open_to_world_reason but is not ingress from 0.0.0.0/0 "
-                        "or ::/0; drop the reason"
+                        f"{where} has open_to_world_reason but is not ingress from 0.0.0.0/0, "
+                        "::/0 or a range wider than /8 (IPv6 /16); drop the reason"
                     )
                 if r.protocol is SgProtocol.ALL and r.all_protocols_reason is None:
                     raise ConfigError(

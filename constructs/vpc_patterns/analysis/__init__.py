@@ -38,10 +38,12 @@ from .analyzer import (
     RouteLookup,
     TierFlow,
 )
-from .cfn import Template, TemplateError, load_paths, load_template
+from .cfn import Export, ExportIndex, Template, TemplateError, export_index, load_paths, load_template
 from .model import (
     AclEntry,
+    CrossLink,
     GatewayEndpoint,
+    LinkedModels,
     NetworkAcl,
     Route,
     RouteTable,
@@ -52,6 +54,7 @@ from .model import (
     TargetKind,
     VpcModel,
     build_all,
+    build_linked,
     build_models,
 )
 from .paths import Path, Step, path_text
@@ -75,16 +78,17 @@ UNKNOWN = "unknown"
 
 
 def load_models(paths: list[str]) -> list[VpcModel]:
-    """Every VPC of every template under ``paths`` (files or folders)."""
+    """Every VPC of every template under ``paths`` (files or folders), the
+    templates read together (cross-stack imports resolved)."""
     return build_all(load_paths(paths))
 
 
 __all__ = [
-    "AclEntry", "AzAnswer", "EndpointAnswer", "FAIL", "Finding", "FlowResult", "GatewayEndpoint",
+    "AclEntry", "AzAnswer", "CrossLink", "Export", "ExportIndex", "LinkedModels", "EndpointAnswer", "FAIL", "Finding", "FlowResult", "GatewayEndpoint",
     "IntentResult", "InternetAnswer", "InternetPath", "NetworkAcl", "NetworkAnalyzer", "PASS",
     "Path", "PortMap", "Route", "RouteLookup", "RouteTable", "SecurityGroup", "SgRule", "Step",
     "Subnet", "Target", "TargetKind", "Template", "TemplateError", "TierFlow", "UNKNOWN",
-    "VerifyReport", "VpcModel", "VpcVerification", "build_all", "build_models", "evaluate",
+    "VerifyReport", "VpcModel", "VpcVerification", "build_all", "build_linked", "build_models", "export_index", "evaluate",
     "inferred_default_intents", "intents_for", "load_intents_file", "load_models", "load_paths",
     "load_template", "path_text", "verify_model", "verify_paths", "verify_templates",
 ]

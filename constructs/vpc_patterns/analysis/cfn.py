@@ -5,6 +5,12 @@ hand). Intrinsic functions are resolved only where the answer is certain from
 the template alone (``Ref``/``Fn::GetAtt`` to a resource, ``Fn::Select``,
 ``Fn::Cidr`` over a literal VPC CIDR, ``Fn::Join`` of literals); anything else
 resolves to ``None`` and the caller reports the value as unknown.
+
+When several templates are read together, :func:`export_index` gathers the
+exports of their ``Outputs`` and a :class:`Resolver` given that index also
+resolves ``Fn::ImportValue`` of a literal export name (or an ``Fn::Sub`` /
+``Fn::Join`` that gives one): to the exporting template's resource
+(:meth:`Resolver.imported`) or to a literal value (:meth:`Resolver.string`).
 """
 
 from __future__ import annotations
@@ -128,13 +134,189 @@ def _placeholder(value: Any) -> str:
     return "${?}"
 
 
+#: ``Fn::GetAtt`` attributes that return the resource's own id (as ``Ref``
+#: does), by resource type; ``Id`` is taken as such for every type.
+_ID_ATTRIBUTES: Mapping[str, frozenset[str]] = {
+    "AWS::EC2::VPC": frozenset({"VpcId"}),
+    "AWS::EC2::RouteTable": frozenset({"RouteTableId"}),
+    "AWS::EC2::Subnet": frozenset({"SubnetId"}),
+    "AWS::EC2::SecurityGroup": frozenset({"GroupId"}),
+    "AWS::EC2::InternetGateway": frozenset({"InternetGatewayId"}),
+    "AWS::EC2::NatGateway": frozenset({"NatGatewayId"}),
+    "AWS::EC2::VPNGateway": frozenset({"VPNGatewayId"}),
+    "AWS::EC2::NetworkAcl": frozenset({"NetworkAclId"}),
+    "AWS::EC2::NetworkInterface": frozenset({"NetworkInterfaceId"}),
+    "AWS::EC2::Instance": frozenset({"InstanceId"}),
+}
+
+
+@dataclass(frozen=True)
+class Export:
+    """One ``Outputs.<name>.Export`` of a template."""
+
+    name: str
+    template: Template
+    #: the output's logical name
+    output: str
+    #: the resource whose id the value is (``Ref`` or an id ``Fn::GetAtt``)
+    logical_id: str | None = None
+    #: the value as a literal string, when the exporting template determines it
+    literal: str | None = None
+
+    @property
+    def resource_type(self) -> str | None:
+        res = self.template.resources.get(self.logical_id or "")
+        t = res.get("Type") if isinstance(res, Mapping) else None
+        return t if isinstance(t, str) else None
+
+
+@dataclass
+class ExportIndex:
+    """The exports of templates read together, by export name."""
+
+    exports: dict[str, Export]
+    #: export names more than one loaded template exports (left unresolved)
+    ambiguous: dict[str, tuple[str, ...]]
+
+    def get(self, name: str | None) -> Export | None:
+        return None if name is None else self.exports.get(name)
+
+
+def export_index(templates: Iterable[Template]) -> ExportIndex:
+    """Every export of ``templates`` whose name the exporting template
+    determines (a literal, or ``Fn::Join``/``Fn::Sub`` of literals). A name
+    exported by two templates (separate regions or accounts) is left out."""
+    found: dict[str, list[Export]] = {}
+    for t in templates:
+        r = Resolver(t)
+        outputs = t.body.get("Outputs")
+        if not isinstance(outputs, Mapping):
+            continue
+        for out_name, out in outputs.items():
+            if not isinstance(out, Mapping) or not isinstance(out.get("Export"), Mapping):
+                continue
+            name = r.literal_name(out["Export"].get("Name"))
+            if not name:
+                continue
+            value = out.get("Value")
+            found.setdefault(name, []).append(Export(
+                name, t, str(out_name), r.id_ref(value), r.string(value)))
+    exports = {n: e[0] for n, e in found.items() if len(e) == 1}
+    ambiguous = {n: tuple(x.template.name for x in e) for n, e in found.items() if len(e) > 1}
+    return ExportIndex(exports, ambiguous)
+
+
+def _sub_literal(r: "Resolver", v: Any) -> str | None:
+    """``Fn::Sub`` whose variables all resolve to literals (``${!x}`` is a
+    literal ``${x}``); pseudo parameters and template parameters do not."""
+    if isinstance(v, str):
+        template, variables = v, {}
+    elif isinstance(v, Sequence) and not isinstance(v, str) and len(v) == 2 \
+            and isinstance(v[0], str) and isinstance(v[1], Mapping):
+        template, variables = v[0], v[1]
+    else:
+        return None
+    out: list[str] = []
+    i = 0
+    while i < len(template):
+        j = template.find("${", i)
+        if j < 0:
+            out.append(template[i:])
+            break
+        out.append(template[i:j])
+        k = template.find("}", j)
+        if k < 0:
+            return None
+        var = template[j + 2:k]
+        if var.startswith("!"):
+            out.append("${" + var[1:] + "}")
+        else:
+            if var not in variables:
+                return None
+            val = r.string(variables[var])
+            if val is None:
+                return None
+            out.append(val)
+        i = k + 1
+    return "".join(out)
+
+
 class Resolver:
     """Resolves the intrinsics of one template, where the template alone
-    determines the value."""
+    determines the value (or, given the :class:`ExportIndex` of the templates
+    read with it, the exporting template does)."""
 
-    def __init__(self, template: Template) -> None:
+    def __init__(self, template: Template, exports: ExportIndex | None = None) -> None:
         self.template = template
         self.resources = template.resources
+        self.exports = exports
+
+    # -- imports -------------------------------------------------------------
+    def literal_name(self, value: Any) -> str | None:
+        """An export name: a literal, ``Fn::Join`` of literals or ``Fn::Sub``
+        without unresolvable variables."""
+        if isinstance(value, Mapping) and len(value) == 1 and "Fn::Sub" in value:
+            return _sub_literal(self, value["Fn::Sub"])
+        s = self.string(value)
+        return s if s else None
+
+    def import_name(self, value: Any) -> str | None:
+        """The export name of an ``Fn::ImportValue`` (None: not an import,
+        or a name the template does not determine)."""
+        if isinstance(value, Mapping) and len(value) == 1 and "Fn::ImportValue" in value:
+            return self.literal_name(value["Fn::ImportValue"])
+        return None
+
+    def is_import(self, value: Any) -> bool:
+        return isinstance(value, Mapping) and len(value) == 1 and "Fn::ImportValue" in value
+
+    def imported(self, value: Any) -> Export | None:
+        """The export an ``Fn::ImportValue`` reads, when another loaded
+        template exports it."""
+        if self.exports is None or not self.is_import(value):
+            return None
+        exp = self.exports.get(self.import_name(value))
+        if exp is None or exp.template.path == self.template.path:
+            return None
+        return exp
+
+    def import_problem(self, value: Any) -> str:
+        """Why an ``Fn::ImportValue`` is not resolvable, in words."""
+        name = self.import_name(value)
+        if name is None:
+            return "Fn::ImportValue of a name the template does not determine"
+        if self.exports is not None and name in self.exports.ambiguous:
+            return (f"Fn::ImportValue {name!r} is exported by several loaded templates "
+                    f"({', '.join(self.exports.ambiguous[name])})")
+        exp = self.exports.get(name) if self.exports is not None else None
+        if exp is not None and exp.logical_id is None:
+            return f"Fn::ImportValue {name!r} is not the id of a resource of {exp.template.name}"
+        return f"Fn::ImportValue {name!r} is exported by no loaded template"
+
+    def id_ref(self, value: Any) -> str | None:
+        """The logical id whose *id* ``value`` is: ``Ref`` to a resource, or
+        ``Fn::GetAtt`` of an id attribute (``VpcId`` of a VPC, ``Id``); a
+        ``Fn::GetAtt <resource>.VpcId`` of another resource gives its VPC."""
+        if isinstance(value, Mapping) and len(value) == 1 and "Ref" in value:
+            return self.ref(value)
+        if not (isinstance(value, Mapping) and len(value) == 1 and "Fn::GetAtt" in value):
+            return None
+        v = value["Fn::GetAtt"]
+        if isinstance(v, str):
+            v = v.split(".", 1)
+        if not (isinstance(v, Sequence) and len(v) == 2 and isinstance(v[0], str)
+                and isinstance(v[1], str)):
+            return None
+        target, attr = v
+        rtype = self.type_of(target if target in self.resources else None)
+        if rtype is None:
+            return None
+        if attr == "Id" or attr in _ID_ATTRIBUTES.get(rtype, ()):
+            return target
+        if attr == "VpcId":
+            vpc = self.ref(self.props(target).get("VpcId"))
+            return vpc if self.type_of(vpc) == "AWS::EC2::VPC" else None
+        return None
 
     # -- references --------------------------------------------------------
     def ref(self, value: Any) -> str | None:
@@ -186,6 +368,9 @@ class Resolver:
             return None if picked is None else self.string(picked)
         if k == "Fn::GetAtt":
             return self._getatt_string(v)
+        if k == "Fn::ImportValue" and self.exports is not None:
+            exp = self.imported(value)
+            return exp.literal if exp is not None else None
         return None
 
     def text(self, value: Any) -> str:

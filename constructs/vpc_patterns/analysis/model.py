@@ -10,14 +10,15 @@ are ``None`` and listed in ``notes``; nothing here raises on an odd template.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import json
 from collections import defaultdict
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from .cfn import Resolver, Template
+from .cfn import Export, ExportIndex, Resolver, Template, export_index
 from .ranges import ALL_PORTS, IntervalSet
 
 #: Tags the library puts on subnets (vpc.py); other templates may lack them.
@@ -508,9 +509,12 @@ def _refs(res: Resolver, value: Any) -> tuple[list[str], int]:
 
 
 class _Builder:
-    def __init__(self, template: Template) -> None:
+    def __init__(self, template: Template, exports: ExportIndex | None = None) -> None:
         self.t = template
-        self.r = Resolver(template)
+        self.r = Resolver(template, exports)
+        self.exports = exports
+        #: what build() found, reused by the cross-template pass
+        self._parts: dict[str, Any] | None = None
         self.by_type: dict[str, list[str]] = defaultdict(list)
         for lid, res in template.resources.items():
             if isinstance(res, Mapping) and isinstance(res.get("Type"), str):
@@ -553,6 +557,7 @@ class _Builder:
         gw_eps, if_eps = self._endpoints()
         vpns = self._vpn_connections()
         peerings = self._peerings(cidrs)
+        self._parts = {"gateways": gateways, "nat_gw": nat_gw, "nat_inst": nat_inst}
 
         models: list[VpcModel] = []
         for vpc in vpcs:
@@ -728,7 +733,11 @@ class _Builder:
 
     def _target(self, props: Mapping[str, Any], gateways: Mapping[str, tuple[Gateway, tuple[str, ...]]],
                 nat_gw: Mapping[str, NatGateway], nat_inst: Mapping[str, NatInstance],
-                vpc: str) -> Target:
+                vpc: str, owner: str | None = None) -> Target:
+        """The target of a route. ``owner``: path of the template whose route
+        table holds the route (default: this one); an ``Fn::ImportValue`` of a
+        resource of a loaded template is named ``<template>/<logical id>``
+        unless that template is the owner."""
         keys = ("GatewayId", "NatGatewayId", "NetworkInterfaceId", "InstanceId",
                 "VpcPeeringConnectionId", "TransitGatewayId", "VpcEndpointId",
                 "EgressOnlyInternetGatewayId", "CarrierGatewayId", "LocalGatewayId", "CoreNetworkArn")
@@ -741,6 +750,12 @@ class _Builder:
         literal = self.r.string(value)
         rtype = self.r.type_of(lid)
         ref = lid or literal or json.dumps(value, sort_keys=True)
+        exp = self.r.imported(value) if lid is None else None
+        if exp is not None and exp.logical_id is not None:
+            rtype = exp.resource_type
+            owner_path = self.t.path if owner is None else owner
+            ref = exp.logical_id if exp.template.path == owner_path \
+                else f"{exp.template.name}/{exp.logical_id}"
         if key in ("CarrierGatewayId", "LocalGatewayId", "CoreNetworkArn"):
             return Target(TargetKind.OTHER, ref, rtype)
         if key == "GatewayId":
@@ -759,13 +774,15 @@ class _Builder:
                 return Target(TargetKind.NAT_GATEWAY, ref, rtype, subnet=n.subnet, az=n.az,
                               private_nat=n.private)
             return Target(TargetKind.NAT_GATEWAY if (literal or "").startswith("nat-")
-                          else TargetKind.UNKNOWN, ref, rtype)
+                          or rtype == "AWS::EC2::NatGateway" else TargetKind.UNKNOWN, ref, rtype)
         if key in ("NetworkInterfaceId", "InstanceId"):
             n2 = nat_inst.get(lid or "")
             if n2 is not None:
                 return Target(TargetKind.NAT_INSTANCE, ref, rtype, subnet=n2.subnet, az=n2.az,
                               security_groups=n2.security_groups)
-            return Target(TargetKind.NAT_INSTANCE if literal else TargetKind.UNKNOWN, ref, rtype)
+            return Target(TargetKind.NAT_INSTANCE if literal or rtype in (
+                "AWS::EC2::NetworkInterface", "AWS::EC2::Instance") else TargetKind.UNKNOWN,
+                ref, rtype)
         if key == "EgressOnlyInternetGatewayId":
             return Target(TargetKind.EGRESS_ONLY_IGW, ref, rtype)
         kind = {"VpcPeeringConnectionId": TargetKind.PEERING,
@@ -807,29 +824,22 @@ class _Builder:
             p = self.r.props(lid)
             rt = self.r.ref(p.get("RouteTableId"))
             if rt is None or rt not in rt_vpc:
+                if self.exports is not None and self.r.imported(p.get("RouteTableId")) is not None:
+                    continue  # a route table of another loaded template: see cross_routes()
+                if self.exports is not None and self.r.is_import(p.get("RouteTableId")):
+                    self.template_notes.append(
+                        f"route {lid}: its route table is an import the loaded templates do not "
+                        f"resolve ({self.r.import_problem(p.get('RouteTableId'))}); left out")
+                    continue
                 self.template_notes.append(f"route {lid}: its route table is not a resource of this "
                                            "template; left out")
                 continue
             vpc = rt_vpc[rt] or ""
             target = self._target(p, gateways, nat_gw, nat_inst, vpc)
-            notes: list[str] = []
-            if "DestinationIpv6CidrBlock" in p:
-                routes[rt].append(Route(lid, rt, self.r.text(p["DestinationIpv6CidrBlock"]), None,
-                                        target, ipv6=True))
-                continue
-            if "DestinationPrefixListId" in p:
-                pl = self.r.text(p["DestinationPrefixListId"])
-                routes[rt].append(Route(lid, rt, f"prefix-list:{pl}", None, target,
-                                        prefix_list=pl))
-                continue
-            cidr = self.r.cidr(p.get("DestinationCidrBlock"))
-            if cidr is None:
-                notes.append("destination is not resolvable from the template")
-                self.note(rt_vpc[rt], f"route {lid}: destination is not resolvable")
-            if target.kind is TargetKind.UNKNOWN:
-                self.note(rt_vpc[rt], f"route {lid}: target {target.ref} is not resolvable")
-            routes[rt].append(Route(lid, rt, str(cidr) if cidr else "unknown", cidr, target,
-                                    notes=tuple(notes)))
+            route, vpc_notes = self._route(lid, rt, p, target)
+            for n in vpc_notes:
+                self.note(rt_vpc[rt], n)
+            routes[rt].append(route)
         # gateway endpoints add a prefix-list route to each route table they name
         for lid in self.of("AWS::EC2::VPCEndpoint"):
             p = self.r.props(lid)
@@ -901,6 +911,27 @@ class _Builder:
                                f"table, assumed to hold only the local route: {', '.join(orphans)}")
             out_tables[vpc] = tuple(lst)
         return {"assoc": assoc, "tables": out_tables}
+
+    def _route(self, name: str, rt: str, p: Mapping[str, Any], target: Target,
+               extra_notes: tuple[str, ...] = ()) -> tuple[Route, list[str]]:
+        """One AWS::EC2::Route as a :class:`Route`, and the notes for its VPC."""
+        if "DestinationIpv6CidrBlock" in p:
+            return Route(name, rt, self.r.text(p["DestinationIpv6CidrBlock"]), None,
+                         target, ipv6=True, notes=extra_notes), []
+        if "DestinationPrefixListId" in p:
+            pl = self.r.text(p["DestinationPrefixListId"])
+            return Route(name, rt, f"prefix-list:{pl}", None, target, prefix_list=pl,
+                         notes=extra_notes), []
+        notes: list[str] = []
+        vpc_notes: list[str] = []
+        cidr = self.r.cidr(p.get("DestinationCidrBlock"))
+        if cidr is None:
+            notes.append("destination is not resolvable from the template")
+            vpc_notes.append(f"route {name}: destination is not resolvable")
+        if target.kind is TargetKind.UNKNOWN:
+            vpc_notes.append(f"route {name}: target {target.ref} is not resolvable")
+        return Route(name, rt, str(cidr) if cidr else "unknown", cidr, target,
+                     notes=tuple(notes) + extra_notes), vpc_notes
 
     def _vpc_cidrs_quiet(self, vpc: str) -> list[ipaddress.IPv4Network]:
         out = []
@@ -1134,9 +1165,16 @@ class _Builder:
         out: list[tuple[Peering, str | None]] = []
         for lid in self.of("AWS::EC2::VPCPeeringConnection"):
             p = self.r.props(lid)
+            if self._peering_sides(lid) is not None:
+                continue  # a VPC of another loaded template: see cross_peerings()
             peer_ref = self.r.ref(p.get("PeerVpcId"))
             peer_cidrs = tuple(str(c) for c in cidrs.get(peer_ref or "", []))
-            peer = Peering(lid, peer_ref or self.r.text(p.get("PeerVpcId")), peer_cidrs,
+            peer_text = self.r.text(p.get("PeerVpcId"))
+            if self.exports is not None and self.r.is_import(p.get("PeerVpcId")):
+                peer_text = f"(unresolved import {self.r.import_name(p.get('PeerVpcId')) or '?'})"
+                self.note(self.vpc_of(lid), f"peering connection {lid}: PeerVpcId: "
+                                            f"{self.r.import_problem(p.get('PeerVpcId'))}")
+            peer = Peering(lid, peer_ref or peer_text, peer_cidrs,
                            self.r.string(p.get("PeerOwnerId")), self.r.string(p.get("PeerRegion")))
             out.append((peer, self.vpc_of(lid)))
             if peer_ref and self.r.type_of(peer_ref) == "AWS::EC2::VPC":
@@ -1145,13 +1183,246 @@ class _Builder:
         return out
 
 
+    # -- across templates ----------------------------------------------------
+    def _side(self, value: Any) -> tuple[str, str, str] | None:
+        """(template path, template name, VPC logical id) of a VpcId: a VPC
+        of this template or, through Fn::ImportValue, of another loaded one."""
+        lid = self.r.ref(value)
+        if lid is not None:
+            return (self.t.path, self.t.name, lid) if self.r.type_of(lid) == "AWS::EC2::VPC" else None
+        exp = self.r.imported(value)
+        if exp is not None and exp.logical_id is not None \
+                and exp.resource_type == "AWS::EC2::VPC":
+            return exp.template.path, exp.template.name, exp.logical_id
+        return None
+
+    def _peering_sides(self, lid: str) -> tuple[tuple[str, str, str] | None, ...] | None:
+        """Both sides of a peering connection when one is a VPC of another
+        loaded template (None otherwise: build() handles it alone)."""
+        if self.exports is None:
+            return None
+        p = self.r.props(lid)
+        sides = (self._side(p.get("VpcId")), self._side(p.get("PeerVpcId")))
+        if any(s is not None and s[0] != self.t.path for s in sides):
+            return sides
+        return None
+
+    def cross_routes(self) -> Iterator[tuple[str, Mapping[str, Any], Export]]:
+        """Routes whose route table is imported from another loaded template."""
+        for lid in self.of("AWS::EC2::Route"):
+            p = self.r.props(lid)
+            exp = self.r.imported(p.get("RouteTableId"))
+            if exp is not None and exp.logical_id is not None:
+                yield lid, p, exp
+
+    def cross_route(self, lid: str, p: Mapping[str, Any], owner: VpcModel,
+                    rt: str) -> tuple[Route, list[str]]:
+        """A route of this template for route table ``rt`` of ``owner`` (a
+        VPC of another template): its id and this template's resources are
+        named ``<template>/<logical id>``."""
+        parts = self._parts or {"gateways": self._gateways(), "nat_gw": self._nat_gateways({}),
+                                "nat_inst": self._nat_instances({})}
+        self._parts = parts
+        target = self._target(p, parts["gateways"], parts["nat_gw"], parts["nat_inst"], "",
+                              owner=owner.template)
+        own = self.t.resources
+        qualify = (lambda x: f"{self.t.name}/{x}" if x in own else x)  # noqa: E731
+        target = dataclasses.replace(
+            target, ref=qualify(target.ref),
+            subnet=qualify(target.subnet) if target.subnet else target.subnet,
+            security_groups=tuple(qualify(g) for g in target.security_groups))
+        if target.kind in (TargetKind.NAT_GATEWAY, TargetKind.NAT_INSTANCE) and target.subnet is None:
+            # an imported NAT of the owner's template: its subnet and AZ are known there
+            n = next((x for x in owner.nat_gateways if x.logical_id == target.ref), None)
+            ni = next((x for x in owner.nat_instances if x.logical_id == target.ref), None)
+            if n is not None:
+                target = dataclasses.replace(target, kind=TargetKind.NAT_GATEWAY, subnet=n.subnet,
+                                             az=n.az, private_nat=n.private)
+            elif ni is not None:
+                target = dataclasses.replace(target, kind=TargetKind.NAT_INSTANCE, subnet=ni.subnet,
+                                             az=ni.az, security_groups=ni.security_groups)
+        return self._route(f"{self.t.name}/{lid}", rt, p, target,
+                           (f"from template {self.t.name}",))
+
+    def cross_peerings(self) -> Iterator[tuple[str, tuple[tuple[str, str, str] | None, ...]]]:
+        for lid in self.of("AWS::EC2::VPCPeeringConnection"):
+            sides = self._peering_sides(lid)
+            if sides is not None:
+                yield lid, sides
+
+    def cross_unresolved(self) -> list[tuple[str, str]]:
+        """Imports of route tables or VPCs that no loaded template resolves
+        (for a template without VPC, whose notes no model carries)."""
+        out: list[tuple[str, str]] = []
+        if self.exports is None:
+            return out
+        checks = (("AWS::EC2::Route", "RouteTableId", "route"),
+                  ("AWS::EC2::VPCPeeringConnection", "VpcId", "peering connection"),
+                  ("AWS::EC2::VPCPeeringConnection", "PeerVpcId", "peering connection"))
+        for type_, key, what in checks:
+            for lid in self.of(type_):
+                value = self.r.props(lid).get(key)
+                if not self.r.is_import(value):
+                    continue
+                exp = self.r.imported(value)
+                if exp is None or exp.logical_id is None:
+                    out.append((lid, f"{what} {lid}: {key}: {self.r.import_problem(value)}"))
+                elif exp.resource_type != {"RouteTableId": "AWS::EC2::RouteTable"}.get(
+                        key, "AWS::EC2::VPC"):
+                    out.append((lid, f"{what} {lid}: {key}: Fn::ImportValue {exp.name!r} is "
+                                     f"{exp.resource_type} {exp.template.name}/{exp.logical_id}"))
+        return out
+
+    def peering_props(self, lid: str) -> tuple[str | None, str | None]:
+        p = self.r.props(lid)
+        return self.r.string(p.get("PeerOwnerId")), self.r.string(p.get("PeerRegion"))
+
+    def side_text(self, lid: str, key: str) -> str:
+        value = self.r.props(lid).get(key)
+        if self.r.is_import(value):
+            return f"(unresolved import {self.r.import_name(value) or '?'})"
+        return self.r.text(value)
+
+
 def build_models(template: Template) -> list[VpcModel]:
-    """One :class:`VpcModel` per VPC of ``template`` (none if it has no VPC)."""
+    """One :class:`VpcModel` per VPC of ``template`` (none if it has no VPC),
+    from that template alone (``Fn::ImportValue`` stays unresolved)."""
     return _Builder(template).build()
 
 
-def build_all(templates: Iterable[Template]) -> list[VpcModel]:
-    out: list[VpcModel] = []
+@dataclass(frozen=True)
+class CrossLink:
+    """A resource of one template attached to (or meant for) a VPC of
+    another loaded template through ``Fn::ImportValue``."""
+
+    #: path and name of the template holding the resource
+    template: str
+    template_name: str
+    resource: str
+    #: route | peering | unresolved
+    kind: str
+    #: :attr:`VpcModel.key` of the VPC it joined (None: not resolved)
+    vpc: str | None
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"template": self.template, "stack": self.template_name,
+                "resource": self.resource, "kind": self.kind, "vpc": self.vpc, "text": self.text}
+
+
+@dataclass(frozen=True)
+class LinkedModels:
+    """The VPCs of templates read together, with what each template adds
+    to the VPCs of the others."""
+
+    models: tuple[VpcModel, ...]
+    #: template path -> its own VPCs (every template read, in order)
+    by_template: Mapping[str, tuple[VpcModel, ...]]
+    links: tuple[CrossLink, ...] = ()
+
+    def links_from(self, template_path: str) -> tuple[CrossLink, ...]:
+        return tuple(x for x in self.links if x.template == template_path)
+
+    def merged_into(self, template_path: str) -> tuple[str, ...]:
+        """Keys of the VPCs the template's resources joined."""
+        return tuple(dict.fromkeys(x.vpc for x in self.links_from(template_path) if x.vpc))
+
+
+def build_linked(templates: Iterable[Template]) -> LinkedModels:
+    """Every VPC of ``templates``, with ``Fn::ImportValue`` resolved against
+    the exports of the others: a route for an imported route table joins that
+    table (id ``<template>/<logical id>``, noted with its template); a peering
+    connection between VPCs of loaded templates appears on both sides with the
+    peer's CIDRs. Unresolvable imports stay unknown, as in one template."""
+    unique: dict[str, Template] = {}
+    order: list[Template] = []
     for t in templates:
-        out.extend(build_models(t))
-    return out
+        order.append(t)
+        unique.setdefault(t.path, t)
+    index = export_index(unique.values())
+    builders = {path: _Builder(t, index) for path, t in unique.items()}
+    own: dict[str, list[VpcModel]] = {path: b.build() for path, b in builders.items()}
+    by_key: dict[tuple[str, str], VpcModel] = {
+        (m.template, m.logical_id): m for ms in own.values() for m in ms}
+
+    add_routes: dict[tuple[str, str], dict[str, list[Route]]] = defaultdict(lambda: defaultdict(list))
+    add_peerings: dict[tuple[str, str], list[Peering]] = defaultdict(list)
+    add_notes: dict[tuple[str, str], list[str]] = defaultdict(list)
+    summary: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    links: list[CrossLink] = []
+
+    def name_of(side: tuple[str, str, str], viewer: str) -> str:
+        return side[2] if side[0] == viewer else f"{side[1]}/{side[2]}"
+
+    for path, b in builders.items():
+        t = b.t
+        for lid, props, exp in b.cross_routes():
+            if exp.resource_type != "AWS::EC2::RouteTable":
+                continue  # reported by cross_unresolved()
+            owner = next((m for m in own.get(exp.template.path, ())
+                          if any(rt.logical_id == exp.logical_id and not rt.implicit
+                                 for rt in m.route_tables)), None)
+            if owner is None:
+                links.append(CrossLink(t.path, t.name, lid, "unresolved", None,
+                                       f"route {lid}: route table {exp.template.name}/"
+                                       f"{exp.logical_id} is in no VPC of its template; left out"))
+                continue
+            key = (owner.template, owner.logical_id)
+            route, notes = b.cross_route(lid, props, owner, exp.logical_id)
+            add_routes[key][exp.logical_id].append(route)
+            add_notes[key].extend(notes)
+            summary[key][t.name].append(f"route {route.destination} -> {route.target.label} in "
+                                        f"route table {exp.logical_id}")
+            links.append(CrossLink(t.path, t.name, lid, "route", owner.key,
+                                   f"route {route.destination} -> {route.target.label} joins route "
+                                   f"table {exp.logical_id} of {owner.key}"))
+        for lid, sides in b.cross_peerings():
+            owner_id, region = b.peering_props(lid)
+            for i, side in enumerate(sides):
+                if side is None:
+                    continue
+                m = by_key.get((side[0], side[2]))
+                if m is None:
+                    continue
+                other = sides[1 - i]
+                om = by_key.get((other[0], other[2])) if other is not None else None
+                peer_name = name_of(other, side[0]) if other is not None else                     b.side_text(lid, "PeerVpcId" if i == 0 else "VpcId")
+                peer_cidrs = tuple(str(c) for c in om.cidrs) if om is not None else ()
+                pid = lid if side[0] == t.path else f"{t.name}/{lid}"
+                requester = i == 0
+                add_peerings[(m.template, m.logical_id)].append(Peering(
+                    pid, peer_name, peer_cidrs, owner_id if requester else None,
+                    region if requester else None))
+                if side[0] != t.path:
+                    summary[(m.template, m.logical_id)][t.name].append(
+                        f"peering connection {lid} to {peer_name}")
+                    links.append(CrossLink(t.path, t.name, lid, "peering", m.key,
+                                           f"peering connection {lid}: "
+                                           f"{'requester' if requester else 'accepter'} side "
+                                           f"{m.key}, peer {peer_name} "
+                                           f"({', '.join(peer_cidrs) or 'CIDR unknown'})"))
+        for lid, text in b.cross_unresolved():
+            links.append(CrossLink(t.path, t.name, lid, "unresolved", None, text))
+
+    def merged(m: VpcModel) -> VpcModel:
+        key = (m.template, m.logical_id)
+        if key not in add_routes and key not in add_peerings:
+            return m
+        extra = add_routes.get(key, {})
+        tables = tuple(dataclasses.replace(rt, routes=rt.routes + tuple(extra[rt.logical_id]))
+                       if rt.logical_id in extra and not rt.implicit else rt
+                       for rt in m.route_tables)
+        notes = [f"template {src} adds through Fn::ImportValue: " + "; ".join(items)
+                 for src, items in summary.get(key, {}).items()]
+        return dataclasses.replace(
+            m, route_tables=tables, peerings=m.peerings + tuple(add_peerings.get(key, ())),
+            notes=tuple(dict.fromkeys(m.notes + tuple(notes) + tuple(add_notes.get(key, ())))))
+
+    final = {path: tuple(merged(m) for m in ms) for path, ms in own.items()}
+    models = tuple(m for t in order for m in final[t.path])
+    return LinkedModels(models, {t.path: final[t.path] for t in order}, tuple(links))
+
+
+def build_all(templates: Iterable[Template]) -> list[VpcModel]:
+    """Every VPC of ``templates`` read together (see :func:`build_linked`)."""
+    return list(build_linked(templates).models)

@@ -46,7 +46,7 @@ from .acl import (
 )
 from .analyzer import UNKNOWN, YES, InternetPath, NetworkAnalyzer
 from .cfn import Template, load_paths
-from .model import Subnet, TargetKind, VpcModel, build_models
+from .model import CrossLink, Subnet, TargetKind, VpcModel, build_linked
 from .paths import Path, Step, note_step, path_text, path_to_list, segment_step, subnet_step
 from .ranges import NO_PORTS, IntervalSet
 
@@ -501,8 +501,14 @@ class VpcVerification:
 @dataclass(frozen=True)
 class VerifyReport:
     vpcs: tuple[VpcVerification, ...]
-    #: templates read that hold no VPC
+    #: templates read that hold no VPC and attach nothing to another's VPC
     without_vpc: tuple[str, ...] = ()
+    #: resources of one template attached (through Fn::ImportValue) to the
+    #: VPCs of another, and imports no loaded template resolves
+    cross_template: tuple[CrossLink, ...] = ()
+    #: templates that hold no VPC but whose resources join (or name) the
+    #: VPCs of other templates
+    attached_only: tuple[str, ...] = ()
 
     def count(self, verdict: str) -> int:
         return sum(1 for v in self.vpcs for r in v.results if r.verdict == verdict)
@@ -514,7 +520,14 @@ class VerifyReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"vpcs": [v.to_dict() for v in self.vpcs], "without_vpc": list(self.without_vpc),
+                "attached_only": list(self.attached_only),
+                "cross_template": [x.to_dict() for x in self.cross_template],
                 "counts": {v: self.count(v) for v in VERDICTS}}
+
+    def merged_into(self, template_path: str) -> tuple[str, ...]:
+        """Keys of the VPCs a template's resources joined."""
+        return tuple(dict.fromkeys(x.vpc for x in self.cross_template
+                                   if x.template == template_path and x.vpc))
 
     def format_text(self, *, verbose: bool = False) -> str:
         lines: list[str] = []
@@ -541,6 +554,23 @@ class VerifyReport:
             for n in m.notes:
                 lines.append(f"  note: {n}")
             lines.append("")
+        for t in self.attached_only:
+            links = [x for x in self.cross_template if x.template == t]
+            into = self.merged_into(t)
+            n_routes = sum(1 for x in links if x.kind == "route")
+            n_peer = len({x.resource for x in links if x.kind == "peering"})
+            if into:
+                lines.append(f"{t}: no AWS::EC2::VPC of its own; its resources were merged into "
+                             f"{', '.join(into)} ({n_routes} route(s), {n_peer} peering "
+                             "connection(s)) and verified there")
+            else:
+                lines.append(f"{t}: no AWS::EC2::VPC of its own; its resources name VPCs or "
+                             "route tables of other templates, none of them loaded")
+            for x in links:
+                if x.vpc is None:
+                    lines.append(f"  unknown: {x.text}")
+                elif verbose:
+                    lines.append(f"  + {x.text}")
         for t in self.without_vpc:
             lines.append(f"{t}: no AWS::EC2::VPC, nothing to verify")
         total = sum(len(v.results) for v in self.vpcs)
@@ -571,17 +601,24 @@ def verify_model(model: VpcModel, intents: Sequence[Intent] | None = None) -> Vp
 
 def verify_templates(templates: Iterable[Template],
                      extra_intents: Sequence[Intent] = ()) -> VerifyReport:
+    """Verify every VPC of ``templates``, read together: resources that
+    import (``Fn::ImportValue``) a route table or VPC of another of them join
+    that VPC's model (see :func:`~.model.build_linked`)."""
+    templates = list(templates)
+    linked = build_linked(templates)
     out: list[VpcVerification] = []
     empty: list[str] = []
+    attached: list[str] = []
     for t in templates:
-        models = build_models(t)
+        models = linked.by_template.get(t.path, ())
         if not models:
-            empty.append(t.path)
+            (attached if linked.links_from(t.path) else empty).append(t.path)
         for m in models:
             intents, source = intents_for(m)
             v = verify_model(m, tuple(intents) + tuple(extra_intents))
             out.append(VpcVerification(m, source, v.results, v.analyzer))
-    return VerifyReport(tuple(out), tuple(empty))
+    return VerifyReport(tuple(out), tuple(empty), linked.links,
+                        tuple(dict.fromkeys(attached)))
 
 
 def verify_paths(paths: Iterable[str | FsPath], extra_intents: Sequence[Intent] = ()) -> VerifyReport:
