@@ -150,6 +150,7 @@ class TierNetworkAcls(Construct):
         self.entries: dict[tuple[str, bool, int], ec2.CfnNetworkAclEntry] = {}
         self.associations: dict[str, ec2.CfnSubnetNetworkAclAssociation] = {}
         vpc_ref = cfn_vpc.ref  # each .ref is a jsii call: read once
+        known_refs: dict[str, str] = getattr(network, "_subnet_refs", None) or {}
         for acl in acl_plan.acls:
             res = ec2.CfnNetworkAcl(self, acl.construct_id, vpc_id=vpc_ref, tags=[
                 CfnTag(key="Name", value=f"{prefix}/{acl.tier}-acl"),
@@ -164,7 +165,7 @@ class TierNetworkAcls(Construct):
                 self.associations[sid] = ec2.CfnSubnetNetworkAclAssociation(
                     res,
                     f"{sid}Association",
-                    subnet_id=subnets[sid].ref,
+                    subnet_id=known_refs.get(sid) or subnets[sid].ref,
                     network_acl_id=acl_ref,
                 )
             acknowledge(res, "AwsSolutions-VPC3", VPC3_REASON)
