@@ -38,7 +38,15 @@ from .analyzer import (
     RouteLookup,
     TierFlow,
 )
-from .cfn import Export, ExportIndex, Template, TemplateError, export_index, load_paths, load_template
+from .cfn import (
+    Export,
+    ExportIndex,
+    Template,
+    TemplateError,
+    export_index,
+    load_paths,
+    load_template,
+)
 from .model import (
     AclEntry,
     CrossLink,

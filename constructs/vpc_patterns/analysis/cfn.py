@@ -209,6 +209,7 @@ def export_index(templates: Iterable[Template]) -> ExportIndex:
 def _sub_literal(r: "Resolver", v: Any) -> str | None:
     """``Fn::Sub`` whose variables all resolve to literals (``${!x}`` is a
     literal ``${x}``); pseudo parameters and template parameters do not."""
+    variables: Mapping[str, Any]
     if isinstance(v, str):
         template, variables = v, {}
     elif isinstance(v, Sequence) and not isinstance(v, str) and len(v) == 2 \

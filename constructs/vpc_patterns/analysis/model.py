@@ -824,8 +824,14 @@ class _Builder:
             p = self.r.props(lid)
             rt = self.r.ref(p.get("RouteTableId"))
             if rt is None or rt not in rt_vpc:
-                if self.exports is not None and self.r.imported(p.get("RouteTableId")) is not None:
-                    continue  # a route table of another loaded template: see cross_routes()
+                exp = self.r.imported(p.get("RouteTableId")) if self.exports is not None else None
+                if exp is not None and exp.logical_id is not None:
+                    # a route table of another loaded template: see cross_routes()
+                    self.template_notes.append(
+                        f"route {lid}: its route table is not a resource of this template: "
+                        f"Fn::ImportValue of {exp.template.name}/{exp.logical_id}, analysed with "
+                        f"the VPCs of {exp.template.name}")
+                    continue
                 if self.exports is not None and self.r.is_import(p.get("RouteTableId")):
                     self.template_notes.append(
                         f"route {lid}: its route table is an import the loaded templates do not "
@@ -1226,7 +1232,10 @@ class _Builder:
         target = self._target(p, parts["gateways"], parts["nat_gw"], parts["nat_inst"], "",
                               owner=owner.template)
         own = self.t.resources
-        qualify = (lambda x: f"{self.t.name}/{x}" if x in own else x)  # noqa: E731
+
+        def qualify(x: str) -> str:
+            return f"{self.t.name}/{x}" if x in own else x
+
         target = dataclasses.replace(
             target, ref=qualify(target.ref),
             subnet=qualify(target.subnet) if target.subnet else target.subnet,
@@ -1269,8 +1278,9 @@ class _Builder:
                     out.append((lid, f"{what} {lid}: {key}: {self.r.import_problem(value)}"))
                 elif exp.resource_type != {"RouteTableId": "AWS::EC2::RouteTable"}.get(
                         key, "AWS::EC2::VPC"):
-                    out.append((lid, f"{what} {lid}: {key}: Fn::ImportValue {exp.name!r} is "
-                                     f"{exp.resource_type} {exp.template.name}/{exp.logical_id}"))
+                    text = (f"{what} {lid}: {key}: Fn::ImportValue {exp.name!r} is "
+                            f"{exp.resource_type} {exp.template.name}/{exp.logical_id}")
+                    out.append((lid, text))
         return out
 
     def peering_props(self, lid: str) -> tuple[str | None, str | None]:
@@ -1354,28 +1364,29 @@ def build_linked(templates: Iterable[Template]) -> LinkedModels:
     def name_of(side: tuple[str, str, str], viewer: str) -> str:
         return side[2] if side[0] == viewer else f"{side[1]}/{side[2]}"
 
-    for path, b in builders.items():
+    for b in builders.values():
         t = b.t
         for lid, props, exp in b.cross_routes():
-            if exp.resource_type != "AWS::EC2::RouteTable":
+            rt_id = exp.logical_id
+            if rt_id is None or exp.resource_type != "AWS::EC2::RouteTable":
                 continue  # reported by cross_unresolved()
             owner = next((m for m in own.get(exp.template.path, ())
-                          if any(rt.logical_id == exp.logical_id and not rt.implicit
+                          if any(rt.logical_id == rt_id and not rt.implicit
                                  for rt in m.route_tables)), None)
             if owner is None:
                 links.append(CrossLink(t.path, t.name, lid, "unresolved", None,
                                        f"route {lid}: route table {exp.template.name}/"
-                                       f"{exp.logical_id} is in no VPC of its template; left out"))
+                                       f"{rt_id} is in no VPC of its template; left out"))
                 continue
             key = (owner.template, owner.logical_id)
-            route, notes = b.cross_route(lid, props, owner, exp.logical_id)
-            add_routes[key][exp.logical_id].append(route)
+            route, notes = b.cross_route(lid, props, owner, rt_id)
+            add_routes[key][rt_id].append(route)
             add_notes[key].extend(notes)
-            summary[key][t.name].append(f"route {route.destination} -> {route.target.label} in "
-                                        f"route table {exp.logical_id}")
+            summary[key][t.name].append(f"route {route.destination} -> {route.target.label}"
+                                        f"\0{rt_id}")
             links.append(CrossLink(t.path, t.name, lid, "route", owner.key,
                                    f"route {route.destination} -> {route.target.label} joins route "
-                                   f"table {exp.logical_id} of {owner.key}"))
+                                   f"table {rt_id} of {owner.key}"))
         for lid, sides in b.cross_peerings():
             owner_id, region = b.peering_props(lid)
             for i, side in enumerate(sides):
@@ -1395,7 +1406,7 @@ def build_linked(templates: Iterable[Template]) -> LinkedModels:
                     region if requester else None))
                 if side[0] != t.path:
                     summary[(m.template, m.logical_id)][t.name].append(
-                        f"peering connection {lid} to {peer_name}")
+                        f"peering connection {pid} to {peer_name}")
                     links.append(CrossLink(t.path, t.name, lid, "peering", m.key,
                                            f"peering connection {lid}: "
                                            f"{'requester' if requester else 'accepter'} side "
@@ -1412,8 +1423,15 @@ def build_linked(templates: Iterable[Template]) -> LinkedModels:
         tables = tuple(dataclasses.replace(rt, routes=rt.routes + tuple(extra[rt.logical_id]))
                        if rt.logical_id in extra and not rt.implicit else rt
                        for rt in m.route_tables)
-        notes = [f"template {src} adds through Fn::ImportValue: " + "; ".join(items)
-                 for src, items in summary.get(key, {}).items()]
+        notes = []
+        for src, items in summary.get(key, {}).items():
+            grouped: dict[str, list[str]] = {}
+            for item in items:
+                what, _, rt_id = item.partition("\0")
+                grouped.setdefault(what, []).extend([rt_id] if rt_id else [])
+            notes.append(f"template {src} adds through Fn::ImportValue: " + "; ".join(
+                f"{what} in route table(s) {', '.join(rts)}" if rts else what
+                for what, rts in grouped.items()))
         return dataclasses.replace(
             m, route_tables=tables, peerings=m.peerings + tuple(add_peerings.get(key, ())),
             notes=tuple(dict.fromkeys(m.notes + tuple(notes) + tuple(add_notes.get(key, ())))))
