@@ -42,6 +42,8 @@ from vpc_patterns.flow_logs import (
 )
 from vpc_patterns.compliance import compliance_plugins
 
+from .nag_helpers import findings_by_path, switch_off_acknowledgments
+
 CUSTOM_FORMAT = (
     "${interface-id} ${srcaddr} ${dstaddr} ${dstport} ${protocol} ${action} ${reject-reason}"
 )
@@ -166,17 +168,7 @@ def test_packs_are_live_and_every_acknowledgment_is_needed(
 ) -> None:
     """Negative control: with acknowledgments switched off, synthesis fails
     with exactly the findings the library acknowledges."""
-    import vpc_patterns.compliance as compliance
-
-    class _Off:
-        @staticmethod
-        def of(_scope: object) -> "_Off":
-            return _Off()
-
-        def acknowledge(self, *_rules: object) -> None:
-            return None
-
-    monkeypatch.setattr(compliance, "Validations", _Off)
+    switch_off_acknowledgments(monkeypatch)
     app = App(context=cdk_context, outdir=str(tmp_path))
     stack = Stack(app, "Unacknowledged")
     net = BestPracticeVpc(stack, "Network", max_azs=1, nat=NatProvider.single_gateway(),
@@ -186,13 +178,7 @@ def test_packs_are_live_and_every_acknowledgment_is_needed(
     Validations.of(app).add_plugins(*compliance_plugins(app))
     with pytest.raises(Exception, match="ValidationFailed"):
         app.synth()
-    report = json.loads((tmp_path / "validation-report.json").read_text())
-    found: dict[str, set[str]] = {}
-    for plugin in report["pluginReports"]:
-        for v in plugin["violations"]:
-            for c in v["violatingConstructs"]:
-                found.setdefault(c["constructPath"].removeprefix("Unacknowledged/"), set()).add(
-                    v["ruleName"])
+    found = findings_by_path(tmp_path, "Unacknowledged")
     network = {k: v for k, v in found.items() if k.startswith("Network/")}
     expected = dict(RAW_FINDINGS)
     for acl in net.network_acls.plan.acls:  # AwsSolutions-VPC3 on every ACL and entry
@@ -284,7 +270,6 @@ def _bucket_policy(b: Built, bucket_lid: str) -> list[dict]:
 def test_flow_log_bucket_is_hardened(checked: dict) -> None:
     b = checked["prod"]
     logs = b.logs["main"]
-    bucket = b.lid(logs.bucket.node.default_child)
     access = b.lid(logs.access_logs_bucket.node.default_child)
     key = b.lid(logs.bucket_key.node.default_child)
     b.template.has_resource("AWS::S3::Bucket", {

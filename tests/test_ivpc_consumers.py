@@ -21,6 +21,8 @@ from aws_cdk.assertions import Template
 
 from vpc_patterns import BestPracticeVpc, SubnetKind, Tier
 
+from .template_helpers import getatt, ref
+
 VPC_ID = "Net"
 AZ_NAMES = ("eu-west-1a", "eu-west-1b", "eu-west-1c")
 AZ_IDS = ("euw1-az1", "euw1-az2", "euw1-az3")
@@ -36,17 +38,6 @@ SUBNET_TYPE = {
     SubnetKind.PRIVATE: ec2.SubnetType.PRIVATE_WITH_EGRESS,
     SubnetKind.ISOLATED: ec2.SubnetType.PRIVATE_ISOLATED,
 }
-
-
-def ref(value: Any) -> str:
-    assert isinstance(value, dict) and set(value) == {"Ref"}, f"not a Ref: {value!r}"
-    return value["Ref"]
-
-
-def getatt(value: Any) -> tuple[str, str]:
-    assert isinstance(value, dict) and set(value) == {"Fn::GetAtt"}, f"not a GetAtt: {value!r}"
-    lid, attr = value["Fn::GetAtt"]
-    return lid, attr
 
 
 @dataclass

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 import ipaddress
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
 from vpc_patterns import BestPracticeVpc, NatProvider, SubnetKind, Tier
-from vpc_patterns.plan import VpcPlan
+from .template_helpers import SynthedVpc, as_list, az_select_index, getatt, ref, refs_in
 
 VPC_ID = "Net"
 T_SUBNET = "AWS::EC2::Subnet"
@@ -31,79 +29,7 @@ T_LT = "AWS::EC2::LaunchTemplate"
 AMI_PARAM_TYPE = "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
 
 
-def ref(value: Any) -> str:
-    assert isinstance(value, dict) and set(value) == {"Ref"}, f"not a Ref: {value!r}"
-    return value["Ref"]
-
-
-def getatt(value: Any) -> tuple[str, str]:
-    assert isinstance(value, dict) and set(value) == {"Fn::GetAtt"}, f"not a GetAtt: {value!r}"
-    lid, attr = value["Fn::GetAtt"]
-    return lid, attr
-
-
-def as_list(v: Any) -> list:
-    return v if isinstance(v, list) else [v]
-
-
-def az_select_index(subnet: dict) -> int:
-    az = subnet["Properties"]["AvailabilityZone"]
-    assert set(az) == {"Fn::Select"}, az
-    index, azs = az["Fn::Select"]
-    assert azs == {"Fn::GetAZs": ""}
-    return int(index)
-
-
-def refs_in(value: Any) -> set[str]:
-    """Every logical id Ref'd anywhere inside ``value``."""
-    out: set[str] = set()
-    if isinstance(value, dict):
-        if set(value) == {"Ref"} and isinstance(value["Ref"], str):
-            out.add(value["Ref"])
-        for v in value.values():
-            out |= refs_in(v)
-    elif isinstance(value, list):
-        for v in value:
-            out |= refs_in(v)
-    return out
-
-
-@dataclass
-class Synth:
-    stack: Stack
-    vpc: BestPracticeVpc
-    tpl: dict[str, Any]
-
-    @property
-    def plan(self) -> VpcPlan:
-        return self.vpc.plan
-
-    @property
-    def res(self) -> dict[str, dict]:
-        return self.tpl["Resources"]
-
-    def of_type(self, type_: str) -> dict[str, dict]:
-        return {k: v for k, v in self.res.items() if v["Type"] == type_}
-
-    def props(self, lid: str) -> dict:
-        return self.res[lid].get("Properties", {})
-
-    def lid(self, construct) -> str:
-        return self.stack.resolve(construct.logical_id)
-
-    def subnets_of_kind(self, kind: SubnetKind) -> list[str]:
-        return [self.lid(self.vpc.subnets[s.construct_id]) for s in self.plan.subnets_by_kind(kind)]
-
-    def route_table_of(self, subnet_lid: str) -> str:
-        tables = [ref(a["Properties"]["RouteTableId"]) for a in self.of_type(T_ASSOC).values()
-                  if a["Properties"]["SubnetId"] == {"Ref": subnet_lid}]
-        assert len(tables) == 1
-        return tables[0]
-
-    def routes_of(self, rt_lid: str) -> list[dict]:
-        return [v for v in self.of_type(T_ROUTE).values()
-                if v["Properties"]["RouteTableId"] == {"Ref": rt_lid}]
-
+class Synth(SynthedVpc):
     def default_route(self, subnet_lid: str) -> dict:
         routes = [r for r in self.routes_of(self.route_table_of(subnet_lid))
                   if r["Properties"]["DestinationCidrBlock"] == "0.0.0.0/0"]

@@ -46,6 +46,8 @@ from vpc_patterns.peering import (
     peer_acl_rules,
 )
 from vpc_patterns.security_groups import SecurityGroupSpec, SgRule
+
+from .nag_helpers import findings_by_path, switch_off_acknowledgments
 from vpc_patterns.security_groups_construct import WorkloadSecurityGroups
 
 OTHER_ACCOUNT = "222233334444"
@@ -626,17 +628,7 @@ def test_handler_calls_match_the_ec2_api(handler: tuple, monkeypatch: pytest.Mon
 def test_packs_are_live_and_only_the_dns_handler_needs_acknowledgments(
     tmp_path: Path, cdk_context: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import vpc_patterns.compliance as compliance
-
-    class _Off:
-        @staticmethod
-        def of(_scope: object) -> "_Off":
-            return _Off()
-
-        def acknowledge(self, *_rules: object) -> None:
-            return None
-
-    monkeypatch.setattr(compliance, "Validations", _Off)
+    switch_off_acknowledgments(monkeypatch)
     app = App(context=cdk_context, outdir=str(tmp_path))
     stack = Stack(app, "Raw")
     kw = dict(max_azs=1, nat=NatProvider.none(), tiers=[Tier("private", "isolated")])
@@ -651,14 +643,8 @@ def test_packs_are_live_and_only_the_dns_handler_needs_acknowledgments(
     Validations.of(app).add_plugins(*compliance_plugins(app))
     with pytest.raises(Exception, match="ValidationFailed"):
         app.synth()
-    report = json.loads((tmp_path / "validation-report.json").read_text())
-    found: dict[str, set[str]] = {}
-    for plugin in report["pluginReports"]:
-        for v in plugin["violations"]:
-            for c in v["violatingConstructs"]:
-                path = c["constructPath"].removeprefix("Raw/")
-                if path.split("/")[0] in ("Peering", "Endpoints", "Eni"):
-                    found.setdefault(path, set()).add(v["ruleName"])
+    found = {path: rules for path, rules in findings_by_path(tmp_path, "Raw").items()
+             if path.split("/")[0] in ("Peering", "Endpoints", "Eni")}
     packs = {"LambdaInsideVPC": ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"),
              "LambdaDLQ": ("NIST.800.53.R5", "HIPAA.Security")}
     assert found == {"Peering/DnsHandler": {f"{p}-{r}" for r, ps in packs.items() for p in ps}}

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from aws_cdk import App, CfnResource, RemovalPolicy, Stack, TagManager, Tags
@@ -19,7 +17,16 @@ from aws_cdk.assertions import Template
 
 import vpc_patterns
 from vpc_patterns import BestPracticeVpc, ConfigError, SubnetKind, Tier, default_tiers
-from vpc_patterns.plan import VpcPlan
+
+from .template_helpers import (
+    SynthedVpc,
+    as_list,
+    az_select_index,
+    getatt,
+    ref,
+    statements,
+    tags,
+)
 
 VPC_ID = "Net"
 AZ_NAMES = ("eu-west-1a", "eu-west-1b", "eu-west-1c")
@@ -37,98 +44,12 @@ T_NAT = "AWS::EC2::NatGateway"
 # --------------------------------------------------------------------------
 
 
-@dataclass
-class Synth:
-    stack: Stack
-    vpc: BestPracticeVpc
-    tpl: dict[str, Any]
-
-    @property
-    def plan(self) -> VpcPlan:
-        return self.vpc.plan
-
-    @property
-    def res(self) -> dict[str, dict]:
-        return self.tpl["Resources"]
-
-    def of_type(self, type_: str) -> dict[str, dict]:
-        return {k: v for k, v in self.res.items() if v["Type"] == type_}
-
-    def lid(self, construct) -> str:
-        """Logical id of an L1 construct (resolved, not a token)."""
-        return self.stack.resolve(construct.logical_id)
-
-    def subnet_lid(self, construct_id: str) -> str:
-        return self.lid(self.vpc.subnets[construct_id])
-
-    def props(self, lid: str) -> dict:
-        return self.res[lid].get("Properties", {})
-
-    def only(self, type_: str) -> tuple[str, dict]:
-        found = self.of_type(type_)
-        assert len(found) == 1, f"expected one {type_}, found {sorted(found)}"
-        return next(iter(found.items()))
-
-    def vpc_lid(self) -> str:
-        return self.only("AWS::EC2::VPC")[0]
-
-    def route_table_of(self, subnet_lid: str) -> str:
-        """The route table a subnet is associated with (exactly one association)."""
-        tables = [
-            ref(a["Properties"]["RouteTableId"])
-            for a in self.of_type(T_ASSOC).values()
-            if a["Properties"]["SubnetId"] == {"Ref": subnet_lid}
-        ]
-        assert len(tables) == 1, f"{subnet_lid} has {len(tables)} route table associations"
-        return tables[0]
-
-    def routes_of(self, rt_lid: str) -> list[dict]:
-        return [
-            {"lid": k, **v}
-            for k, v in self.of_type(T_ROUTE).items()
-            if v["Properties"]["RouteTableId"] == {"Ref": rt_lid}
-        ]
-
+class Synth(SynthedVpc):
     def default_route(self, rt_lid: str) -> dict:
         defaults = [r for r in self.routes_of(rt_lid)
                     if r["Properties"].get("DestinationCidrBlock") == "0.0.0.0/0"]
         assert len(defaults) == 1, f"{rt_lid} has {len(defaults)} default routes"
         return defaults[0]
-
-    def subnets_of_kind(self, kind: SubnetKind) -> list[str]:
-        return [self.subnet_lid(s.construct_id) for s in self.plan.subnets_by_kind(kind)]
-
-
-def ref(value: Any) -> str:
-    assert isinstance(value, dict) and set(value) == {"Ref"}, f"not a Ref: {value!r}"
-    return value["Ref"]
-
-
-def getatt(value: Any) -> tuple[str, str]:
-    assert isinstance(value, dict) and set(value) == {"Fn::GetAtt"}, f"not a GetAtt: {value!r}"
-    lid, attr = value["Fn::GetAtt"]
-    return lid, attr
-
-
-def tags(resource: dict) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in resource.get("Properties", {}).get("Tags", [])}
-
-
-def az_select_index(subnet: dict) -> int:
-    """The i of ``Fn::Select [i, Fn::GetAZs '']`` (fails on anything else)."""
-    az = subnet["Properties"]["AvailabilityZone"]
-    assert isinstance(az, dict) and set(az) == {"Fn::Select"}, f"AZ is not Fn::Select: {az!r}"
-    index, azs = az["Fn::Select"]
-    assert azs == {"Fn::GetAZs": ""}, f"AZ list is not Fn::GetAZs '': {azs!r}"
-    return int(index)
-
-
-def as_list(v: Any) -> list:
-    return v if isinstance(v, list) else [v]
-
-
-def statements(policy_doc: dict) -> list[dict]:
-    return as_list(policy_doc["Statement"])
 
 
 def build(app: App, stack_name: str, *, tag_cost_center: bool = False,
