@@ -8,9 +8,12 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,3 +32,28 @@ CDK_CONTEXT: dict = json.loads((ROOT / "cdk.json").read_text())["context"]
 @pytest.fixture(scope="session")
 def cdk_context() -> dict:
     return dict(CDK_CONTEXT)
+
+
+@dataclass(frozen=True)
+class ReferenceApp:
+    """The reference app's cloud assembly and its stacks (env name -> stack)."""
+
+    out: Path
+    stacks: dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def reference_app(tmp_path_factory: pytest.TempPathFactory) -> ReferenceApp:
+    """The reference app as `make synth` builds it: cdk.json's context, the
+    four cdk-nag packs as validation plugins (synthesis raises on any
+    unacknowledged finding). Synthesized once per test process and shared by
+    every module that reads its templates; treat it as read-only."""
+    from aws_cdk import App
+
+    from stacks.app_builder import build_app
+
+    out = tmp_path_factory.mktemp("reference-cdk.out")
+    app = App(context=copy.deepcopy(CDK_CONTEXT), outdir=str(out))
+    stacks = {s.config.name: s for s in build_app(app, compliance=True)}
+    app.synth()
+    return ReferenceApp(out, stacks)

@@ -4,7 +4,6 @@ routes to the route tables of two network stacks), and the reference app."""
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ from vpc_patterns.analysis import (
     verify_templates,
 )
 
-from .conftest import CDK_CONTEXT
 from .network_templates import IGW, Net
 
 HUB_CIDR = "10.30.0.0/16"
@@ -275,16 +273,8 @@ def test_a_vpc_template_importing_from_another() -> None:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from aws_cdk import App
-
-    from stacks.app_builder import build_app
-
-    out = tmp_path_factory.mktemp("cdk.out")
-    app = App(context=copy.deepcopy(CDK_CONTEXT), outdir=str(out))
-    build_app(app, compliance=False)
-    app.synth()
-    return out
+def reference(reference_app) -> Path:
+    return reference_app.out
 
 
 def test_reference_peering_joins_the_network_stacks(reference: Path) -> None:

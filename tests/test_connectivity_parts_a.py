@@ -11,23 +11,19 @@ import json
 from pathlib import Path
 
 import pytest
-from aws_cdk import App
 
-from stacks.app_builder import build_app
 from stacks.connectivity_parts_a import PROD_ENDPOINT_SERVICES, peer_acl_rules_for
 
-from .conftest import CDK_CONTEXT
 
 
 @pytest.fixture(scope="module")
-def assembly(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    out = tmp_path_factory.mktemp("parts-a")
-    app = App(context=json.loads(json.dumps(CDK_CONTEXT)), outdir=str(out))
-    stacks = {s.config.name: s for s in build_app(app, compliance=True)}
+def assembly(reference_app) -> dict:
+    # Synthesized with the four packs (tests/conftest.py): any unacknowledged
+    # finding would have raised.
+    stacks = reference_app.stacks
     prod = stacks["prod"]
-    app.synth()  # raises on any unacknowledged cdk-nag finding
     assert prod.interface_endpoints is not None and prod.demo_host is not None
-    return {"out": out, "stacks": stacks, "endpoints": prod.interface_endpoints,
+    return {"out": reference_app.out, "stacks": stacks, "endpoints": prod.interface_endpoints,
             "eni": prod.demo_host[1]}
 
 

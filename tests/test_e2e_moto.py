@@ -217,22 +217,15 @@ def _references(node: Any) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def prod_template(tmp_path_factory: pytest.TempPathFactory, cdk_context: dict) -> dict[str, Any]:
-    """The prod reference stack, synthesized in-process from cdk.json's context."""
-    from aws_cdk import App
-
-    from stacks.app_builder import build_app
-
+def prod_template(reference_app, cdk_context: dict) -> dict[str, Any]:
+    """The prod reference stack, synthesized in-process from cdk.json's context
+    (once per test process, by tests/conftest.py)."""
     prod = cdk_context["vpc_patterns:environments"]["prod"]
     assert (prod["cidr"], prod["max_azs"]) == (PROD_CIDR, PROD_MAX_AZS)
     assert prod["nat"] == "gateway-per-az"
     assert prod["flow_log_retention_days"] == PROD_FLOW_LOG_RETENTION_DAYS
 
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    app = App(context=cdk_context, outdir=str(outdir))
-    build_app(app, compliance=False)
-    app.synth()
-    return json.loads((outdir / TEMPLATE_FILE).read_text())
+    return json.loads((reference_app.out / TEMPLATE_FILE).read_text())
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ hand-written broken templates, the reference templates, and the verify CLI."""
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from vpc_patterns.intents import (
 )
 from vpc_patterns.plan import plan_network
 
-from .conftest import CDK_CONTEXT, ROOT
+from .conftest import ROOT
 from .network_templates import IGW, Net, app_data, public_acl, three_tier
 
 
@@ -401,18 +400,9 @@ def test_recorded_intents_replace_the_defaults() -> None:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The reference app synthesized in-process once (no nag packs: this
-    module checks the network, tests/test_reference_app.py the gates)."""
-    from aws_cdk import App
-
-    from stacks.app_builder import build_app
-
-    out = tmp_path_factory.mktemp("cdk.out")
-    app = App(context=copy.deepcopy(CDK_CONTEXT), outdir=str(out))
-    build_app(app, compliance=False)
-    app.synth()
-    return out
+def reference(reference_app) -> Path:
+    """The reference app's templates (tests/conftest.py synthesizes it once)."""
+    return reference_app.out
 
 
 def test_reference_templates_pass_every_default_intent(reference: Path) -> None:

@@ -4,7 +4,6 @@ hand-written ones (tests/network_templates.py), and the report CLI."""
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -23,24 +22,15 @@ from vpc_patterns.report import (
     write_reports,
 )
 
-from .conftest import CDK_CONTEXT
 from .network_templates import IGW, Net, public_acl, three_tier
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The reference app synthesized in-process once (no nag packs)."""
-    from aws_cdk import App
-
-    from stacks.app_builder import build_app
-
-    out = tmp_path_factory.mktemp("cdk.out")
-    app = App(context=copy.deepcopy(CDK_CONTEXT), outdir=str(out))
-    build_app(app, compliance=False)
-    app.synth()
-    return out
+def reference(reference_app) -> Path:
+    """The reference app's templates (tests/conftest.py synthesizes it once)."""
+    return reference_app.out
 
 
 @pytest.fixture(scope="module")

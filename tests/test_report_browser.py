@@ -16,7 +16,6 @@ Chromium is required: without it the tests fail and say how to install it
 
 from __future__ import annotations
 
-import copy
 import re
 import struct
 import subprocess
@@ -26,7 +25,6 @@ from pathlib import Path
 import pytest
 from vpc_patterns.report import BOX_W, COL_W, write_reports
 
-from .conftest import CDK_CONTEXT
 from .network_templates import three_tier
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -144,18 +142,10 @@ def pixels_of(png: tuple[int, int, int, list[bytes]], colour: tuple[int, int, in
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def pages(tmp_path_factory: pytest.TempPathFactory, reference_app) -> dict[str, Path]:
     """The HTML pages of the reference stacks and of a hand-written network."""
-    from aws_cdk import App
-
-    from stacks.app_builder import build_app
-
-    out = tmp_path_factory.mktemp("cdk.out")
-    app = App(context=copy.deepcopy(CDK_CONTEXT), outdir=str(out))
-    build_app(app, compliance=False)
-    app.synth()
     report_dir = tmp_path_factory.mktemp("report")
-    written = write_reports([out], report_dir)
+    written = write_reports([reference_app.out], report_dir)
     hand = three_tier(2)
     hand.props("PrivateAz2DefaultRoute")["NatGatewayId"] = hand.ref("NatAz1")
     path = hand.write(tmp_path_factory.mktemp("hand") / "hand.template.json")
