@@ -55,7 +55,7 @@ from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
 from .errors import ConfigError
-from .plan import GATEWAY_ENDPOINT_SERVICES, SubnetKind
+from .plan import GATEWAY_ENDPOINT_SERVICES, NatKind, SubnetKind, VpcPlan
 
 #: Metadata key on the AWS::EC2::VPC resource, and the format version.
 METADATA_KEY = "vpc_patterns"
@@ -473,6 +473,41 @@ def default_intents(
     return tuple(out)
 
 
+def plan_intents(plan: VpcPlan, extra: Sequence[Intent], defaults: bool, *,
+                 public_ports: tuple[int, ...] | None) -> tuple[Intent, ...]:
+    """The intents BestPracticeVpc records for ``plan``: the library's
+    defaults for this layout (unless ``defaults`` is False) plus ``extra``,
+    each naming only tiers that exist. ``public_ports``: the TCP ports the
+    public tier's ACL admits, None when it has no ACL of its own."""
+    if not isinstance(defaults, bool):
+        raise ConfigError(f"default_intents {defaults!r} must be True or False")
+    if isinstance(extra, Intent) or not all(isinstance(i, Intent) for i in extra):
+        raise ConfigError(
+            f"intents {extra!r} must be a list of vpc_patterns.intents.Intent "
+            "(e.g. [Intent.reaches('private', 'isolated', [5432])])"
+        )
+    active = {t.tier: t.kind.value for t in plan.tiers if not t.reserved}
+    out: list[Intent] = []
+    if defaults:
+        per_az = plan.nat.kind is not NatKind.NONE and len(plan.nats) == len(plan.azs)
+        out.extend(default_intents(
+            active, nat_per_az=per_az,
+            gateway_endpoints=[g.service for g in plan.gateway_endpoints],
+            public_ports=public_ports,
+        ))
+    for intent in extra:
+        d = intent.to_dict()
+        named = [d[k] for k in ("tier", "src", "dst") if k in d] + list(d.get("tiers", []))
+        unknown = sorted(set(named) - set(active))
+        if unknown:
+            raise ConfigError(
+                f"intent {intent.describe()!r} names tier {unknown[0]!r}, which this VPC does "
+                f"not have; tiers: {', '.join(active)}"
+            )
+        out.append(intent)
+    return tuple(out)
+
+
 def intents_metadata(intents: Iterable[Intent]) -> dict[str, Any]:
     """The value to record under ``Metadata["vpc_patterns"]`` of the VPC."""
     items = list(intents)
@@ -513,4 +548,5 @@ __all__ = [
     "default_intents",
     "intents_from_metadata",
     "intents_metadata",
+    "plan_intents",
 ]

@@ -23,8 +23,7 @@ from .default_sg import RestrictDefaultSecurityGroup
 from .errors import ConfigError
 from .intents import METADATA_KEY as INTENTS_METADATA_KEY
 from .keys import logs_key
-from .intents import Intent, intents_metadata
-from .intents import default_intents as default_intents_for
+from .intents import Intent, intents_metadata, plan_intents
 from .nacl import DEFAULT_PUBLIC_INGRESS_PORTS, AclPlan, AclRule, plan_acls
 from .nacl_construct import TierNetworkAcls
 from .nat_instance import SelfHealingNatInstance
@@ -144,7 +143,7 @@ class BestPracticeVpc(Construct):
             )
         elif acl_rules:
             raise ConfigError("acl_rules are given but network_acls=False; drop one of them")
-        recorded_intents = self._plan_intents(
+        recorded_intents = plan_intents(
             plan, intents, default_intents,
             public_ports=tuple(public_ingress_ports) if network_acls else None,
         )
@@ -368,39 +367,6 @@ class BestPracticeVpc(Construct):
             self.network_acls = TierNetworkAcls(
                 self, "NetworkAcls", network=self, acl_plan=self._acl_plan
             )
-
-    @staticmethod
-    def _plan_intents(plan: VpcPlan, extra: Sequence[Intent], defaults: bool, *,
-                      public_ports: tuple[int, ...] | None) -> tuple[Intent, ...]:
-        """The library's default intents for this layout plus the user's,
-        each naming only tiers that exist (checked before any resource)."""
-        if not isinstance(defaults, bool):
-            raise ConfigError(f"default_intents {defaults!r} must be True or False")
-        if isinstance(extra, Intent) or not all(isinstance(i, Intent) for i in extra):
-            raise ConfigError(
-                f"intents {extra!r} must be a list of vpc_patterns.intents.Intent "
-                "(e.g. [Intent.reaches('private', 'isolated', [5432])])"
-            )
-        active = {t.tier: t.kind.value for t in plan.tiers if not t.reserved}
-        out: list[Intent] = []
-        if defaults:
-            per_az = plan.nat.kind is not NatKind.NONE and len(plan.nats) == len(plan.azs)
-            out.extend(default_intents_for(
-                active, nat_per_az=per_az,
-                gateway_endpoints=[g.service for g in plan.gateway_endpoints],
-                public_ports=public_ports,
-            ))
-        for intent in extra:
-            d = intent.to_dict()
-            named = [d[k] for k in ("tier", "src", "dst") if k in d] + list(d.get("tiers", []))
-            unknown = sorted(set(named) - set(active))
-            if unknown:
-                raise ConfigError(
-                    f"intent {intent.describe()!r} names tier {unknown[0]!r}, which this VPC does "
-                    f"not have; tiers: {', '.join(active)}"
-                )
-            out.append(intent)
-        return tuple(out)
 
     def _logs_key(self, removal: RemovalPolicy) -> kms.Key:
         return logs_key(self, "LogsKey", description=f"Encrypts the network logs of {self._name}",
