@@ -43,6 +43,7 @@ from constructs import Construct
 from .compliance import acknowledge, managed_policy
 from .errors import ConfigError
 from .keys import logs_key
+from .netref import is_token
 from .plan import VpcPlan
 from .vpc import DEFAULT_FLOW_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS
 
@@ -140,7 +141,6 @@ _FIELD_REF = re.compile(r"^\$\{([a-z0-9-]+)\}$")
 _ENI_ID = re.compile(r"^eni-[0-9a-f]{8}([0-9a-f]{9})?$")
 _CONSTRUCT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")
-_TOKEN_MARK = "${Token["
 
 
 class TrafficType(str, Enum):
@@ -314,10 +314,6 @@ class FlowLogPlan:
 # --------------------------------------------------------------------------
 # Validation
 # --------------------------------------------------------------------------
-
-
-def _is_token(value: str) -> bool:
-    return _TOKEN_MARK in value
 
 
 def _check_bool(name: str, value: object) -> None:
@@ -494,7 +490,7 @@ def _resolve_targets(
                 out.append(FlowLogResource(s.construct_id, "Subnet", s.construct_id))
         elif t.kind == "eni":
             if not isinstance(t.eni_id, str) or not (
-                _ENI_ID.match(t.eni_id) or _is_token(t.eni_id)
+                _ENI_ID.match(t.eni_id) or is_token(t.eni_id)
             ):
                 raise ConfigError(
                     f"flow-log target network interface {t.eni_id!r} is not an ENI id "
@@ -507,7 +503,7 @@ def _resolve_targets(
                     f"flow-log target name {t.name!r} must be letters and digits, starting with "
                     "a letter (it names a construct)"
                 )
-            if t.name is None and _is_token(t.eni_id):
+            if t.name is None and is_token(t.eni_id):
                 raise ConfigError(
                     "flow-log target network_interface(<token>) needs name=...: the id is unknown "
                     "at synthesis, and the construct id must be stable"

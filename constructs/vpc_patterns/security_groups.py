@@ -34,6 +34,7 @@ from enum import Enum
 from typing import Any, Iterable, Sequence
 
 from .errors import ConfigError
+from .netref import is_token
 from .plan import _pascal
 
 # --------------------------------------------------------------------------
@@ -68,11 +69,6 @@ WIDE_V4_PREFIX, WIDE_V6_PREFIX = 8, 16
 _NAG_PORT_PACKS = ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")
 #: Ports cdk-nag's EC2RestrictedCommonPorts rule treats as sensitive.
 NAG_COMMON_PORTS = (20, 21, 3389, 3309, 3306, 4333)
-
-
-def _is_token(value: str) -> bool:
-    """A CDK token (an unresolved reference); validated by CloudFormation."""
-    return "${Token[" in value
 
 
 def _check_description(what: str, desc: object) -> str:
@@ -117,7 +113,7 @@ class SgPeer:
     def cidr(cidr: str) -> "SgPeer":
         if not isinstance(cidr, str) or "/" not in cidr:
             raise ConfigError(f"peer CIDR {cidr!r} is not a CIDR; expected e.g. '10.0.0.0/16'")
-        if _is_token(cidr):
+        if is_token(cidr):
             return SgPeer(PeerKind.CIDR, cidr)
         try:
             net = ipaddress.ip_network(cidr, strict=False)
@@ -130,7 +126,7 @@ class SgPeer:
     @staticmethod
     def prefix_list(prefix_list_id: str) -> "SgPeer":
         if not isinstance(prefix_list_id, str) or not (
-            _PREFIX_LIST.match(prefix_list_id) or _is_token(prefix_list_id)
+            _PREFIX_LIST.match(prefix_list_id) or is_token(prefix_list_id)
         ):
             raise ConfigError(
                 f"managed prefix list id {prefix_list_id!r} is not of the form "
@@ -145,7 +141,7 @@ class SgPeer:
         if isinstance(group, SecurityGroupSpec):
             return SgPeer(PeerKind.GROUP, group)
         if isinstance(group, str):
-            if _GROUP_ID.match(group) or _is_token(group) or _NAME.match(group):
+            if _GROUP_ID.match(group) or is_token(group) or _NAME.match(group):
                 return SgPeer(PeerKind.GROUP, group)
             raise ConfigError(
                 f"security group reference {group!r} is neither an id ('sg-0123456789abcdef0') "
@@ -190,7 +186,7 @@ class SgPeer:
         """The world, or a range so wide it is the world in all but name
         (an IPv4 prefix shorter than /8, an IPv6 prefix shorter than /16:
         ``0.0.0.0/1`` plus ``128.0.0.0/1`` must not dodge the check)."""
-        if self.kind is not PeerKind.CIDR or _is_token(str(self.value)):
+        if self.kind is not PeerKind.CIDR or is_token(str(self.value)):
             return False
         net = ipaddress.ip_network(self.value, strict=False)
         return net.prefixlen < (WIDE_V4_PREFIX if net.version == 4 else WIDE_V6_PREFIX)
@@ -535,7 +531,7 @@ def plan_security_groups(groups: Sequence[SecurityGroupSpec]) -> SecurityGroupsP
                                 "the list, or reference an existing group by id"
                             )
                         peer_group = v.name
-                    elif isinstance(v, str) and not _GROUP_ID.match(v) and not _is_token(v):
+                    elif isinstance(v, str) and not _GROUP_ID.match(v) and not is_token(v):
                         if v not in by_name:
                             raise ConfigError(
                                 f"security group {g.name!r} rule {r.description!r} names group "
