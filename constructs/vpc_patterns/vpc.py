@@ -424,7 +424,7 @@ class BestPracticeVpc(Construct):
                 az_tokens.append(self.subnets[plan.subnet(first_tier, az.index).construct_id]
                                  .attr_availability_zone)
             else:
-                az_tokens.append(Fn.select(az.index, Fn.get_azs()))
+                az_tokens.append(self._az_props(az)["availability_zone"])
 
         def group(kind: SubnetKind) -> dict[str, list[str]]:
             subs = plan.subnets_by_kind(kind)
