@@ -214,8 +214,8 @@ def _build_c(stack) -> None:
     CIDRs in the rules follow the library's layout, not B's: this scenario
     measures the cost of the same resources, not their meaning."""
     from aws_cdk import aws_ec2 as ec2
-    from vpc_patterns.nacl import plan_acls
-    from vpc_patterns.plan import plan_network
+    from vpc_patterns.plan.nacl import plan_acls
+    from vpc_patterns.plan.network import plan_network
 
     _build_b(stack)
     vpc = stack.node.find_child("Vpc")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aws_cdk import App, Environment, Validations
 
-from vpc_patterns.compliance import compliance_plugins
-from vpc_patterns.config import (
+from vpc_patterns.build.compliance import compliance_plugins
+from stacks.config import (
     CONTEXT_KEY,
     PEERING_KEY,
     EnvironmentConfig,

@@ -26,13 +26,13 @@ from aws_cdk import Environment, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from vpc_patterns import BestPracticeVpc
-from vpc_patterns.compliance import acknowledge, managed_policy
-from vpc_patterns.endpoints import InterfaceEndpoints
-from vpc_patterns.eni import ExtraNetworkInterface
-from vpc_patterns.nacl import AclRule
-from vpc_patterns.peering import VpcPeering, peer_acl_rules
-from vpc_patterns.security_groups import SecurityGroupSpec, SgPeer, SgRule
-from vpc_patterns.security_groups_construct import WorkloadSecurityGroups
+from vpc_patterns.build.compliance import acknowledge, managed_policy
+from vpc_patterns.build.endpoints import InterfaceEndpoints
+from vpc_patterns.build.eni import ExtraNetworkInterface
+from vpc_patterns.plan.nacl import AclRule
+from vpc_patterns.build.peering import VpcPeering, peer_acl_rules
+from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgPeer, SgRule
+from vpc_patterns.build.security_groups import WorkloadSecurityGroups
 
 from constructs import Construct
 

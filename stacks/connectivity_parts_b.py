@@ -23,9 +23,9 @@ from typing import Any, Mapping, Sequence
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_sns as sns
 from vpc_patterns import BestPracticeVpc, ConfigError
-from vpc_patterns.direct_connect import DirectConnectAssociation
-from vpc_patterns.vpn import SiteToSiteVpn
-from vpc_patterns.vpn_plan import on_premises_acl_rules
+from vpc_patterns.build.direct_connect import DirectConnectAssociation
+from vpc_patterns.build.vpn import SiteToSiteVpn
+from vpc_patterns.plan.vpn import on_premises_acl_rules
 
 #: RFC 5737 documentation address: the VPN deploys and its tunnels stay down
 #: until the real device's address replaces it (vpc_patterns.vpn_plan).

@@ -9,16 +9,16 @@ from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack
 from constructs import Construct
 
 from vpc_patterns import BestPracticeVpc
-from vpc_patterns.config import EnvironmentConfig
-from vpc_patterns.flow_logs import CloudWatchDestination, FlowLogs, S3Destination
-from vpc_patterns.monitoring import NetworkMonitoring
-from vpc_patterns.plan import SubnetKind
-from vpc_patterns.security_groups import SecurityGroupSpec, SgPeer, SgRule
-from vpc_patterns.security_groups_construct import WorkloadSecurityGroups
+from stacks.config import EnvironmentConfig
+from vpc_patterns.build.flow_logs import CloudWatchDestination, FlowLogs, S3Destination
+from vpc_patterns.build.monitoring import NetworkMonitoring
+from vpc_patterns.plan.network import SubnetKind
+from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgPeer, SgRule
+from vpc_patterns.build.security_groups import WorkloadSecurityGroups
 
 from .connectivity_parts_a import add_instance_with_extra_eni, add_interface_endpoints, peer_acl_rules_for
 from .connectivity_parts_b import add_direct_connect, add_site_to_site_vpn, merged_acl_rules
-from vpc_patterns.vpn_plan import on_premises_acl_rules
+from vpc_patterns.plan.vpn import on_premises_acl_rules
 
 
 def workload_groups(public_blocks: list[str]) -> list[SecurityGroupSpec]:

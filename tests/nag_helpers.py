@@ -12,7 +12,7 @@ import pytest
 def switch_off_acknowledgments(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every acknowledgment goes through vpc_patterns.compliance, which calls
     Validations.of(scope).acknowledge(...): replace it for the test."""
-    import vpc_patterns.compliance as compliance
+    import vpc_patterns.build.compliance as compliance
 
     class _Off:
         @staticmethod

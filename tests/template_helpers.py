@@ -9,7 +9,7 @@ from typing import Any
 from aws_cdk import Stack
 
 from vpc_patterns import BestPracticeVpc, SubnetKind
-from vpc_patterns.plan import VpcPlan
+from vpc_patterns.plan.network import VpcPlan
 
 T_ROUTE = "AWS::EC2::Route"
 T_ASSOC = "AWS::EC2::SubnetRouteTableAssociation"

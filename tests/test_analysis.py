@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from vpc_patterns.analysis import (
+from vpc_patterns.check import (
     NetworkAnalyzer,
     TargetKind,
     Template,
@@ -22,9 +22,9 @@ from vpc_patterns.analysis import (
     load_template,
     path_text,
 )
-from vpc_patterns.analysis.acl import ICMP, OTHER, TCP, UDP, PortMap
-from vpc_patterns.analysis.model import DEFAULT_ACL, MAIN_ROUTE_TABLE
-from vpc_patterns.analysis.ranges import EPHEMERAL, IntervalSet, cells, cidr_set, internet_space
+from vpc_patterns.check.acl import ICMP, OTHER, TCP, UDP, PortMap
+from vpc_patterns.check.model import DEFAULT_ACL, MAIN_ROUTE_TABLE
+from vpc_patterns.check.ranges import EPHEMERAL, IntervalSet, cells, cidr_set, internet_space
 
 from .network_templates import APP_BLOCK, IGW, Net, app_data, az, public_acl, three_tier
 
@@ -471,7 +471,7 @@ def test_mangled_templates_never_crash_the_analyzer() -> None:
     import copy
     import random
 
-    from vpc_patterns.analysis import verify_model
+    from vpc_patterns.check import verify_model
 
     rng = random.Random(5)
     bases = [three_tier().template(), app_data(ssh=True).template(),

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from vpc_patterns.__main__ import main
-from vpc_patterns.analysis import (
+from vpc_patterns.cli.main import main
+from vpc_patterns.check import (
     NetworkAnalyzer,
     TargetKind,
     Template,

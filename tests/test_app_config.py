@@ -10,8 +10,8 @@ import copy
 import pytest
 
 from vpc_patterns import ConfigError, NatKind
-from vpc_patterns.__main__ import main as cli_main
-from vpc_patterns.config import CONTEXT_KEY, parse_environments
+from vpc_patterns.cli.main import main as cli_main
+from stacks.config import CONTEXT_KEY, parse_environments
 
 from .conftest import CDK_CONTEXT
 
@@ -105,13 +105,13 @@ def test_cli_reports_config_error(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def _peering(**raw: object) -> object:
-    from vpc_patterns.config import parse_peering
+    from stacks.config import parse_peering
 
     return parse_peering(raw, parse_environments(copy.deepcopy(GOOD)))
 
 
 def test_reference_peering_parses() -> None:
-    from vpc_patterns.config import PEERING_KEY, parse_peering
+    from stacks.config import PEERING_KEY, parse_peering
 
     p = parse_peering(CDK_CONTEXT[PEERING_KEY], parse_environments(copy.deepcopy(GOOD)))
     assert p is not None and p.hub == "shared" and set(p.spokes) == {"prod", "dev"}

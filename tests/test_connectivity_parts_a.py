@@ -36,7 +36,7 @@ def test_nag_clean_lint_clean_and_verified(assembly: dict) -> None:
     report = json.loads((out / "validation-report.json").read_text())
     assert report["pluginReports"] == []
     from cfnlint import api
-    from vpc_patterns.analysis.verify import verify_paths
+    from vpc_patterns.check.verify import verify_paths
 
     for path in sorted(out.glob("*.template.json")):
         assert [str(m) for m in api.lint_file(path, config=api.ManualArgs(

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from vpc_patterns import ConfigError
-from vpc_patterns.__main__ import main
-from vpc_patterns.analysis import Template, build_models
-from vpc_patterns.cost import (
+from vpc_patterns.cli.main import main
+from vpc_patterns.check import Template, build_models
+from vpc_patterns.check.cost import (
     DEFAULT_REGION,
     PriceTable,
     detect_region,

@@ -28,8 +28,8 @@ from aws_cdk import App, Stack, Validations
 from botocore.stub import Stubber
 
 from vpc_patterns import BestPracticeVpc, ConfigError
-from vpc_patterns.compliance import compliance_plugins
-from vpc_patterns.direct_connect import (
+from vpc_patterns.build.compliance import compliance_plugins
+from vpc_patterns.build.direct_connect import (
     HANDLER_SOURCE,
     HANDLER_TIMEOUT_SECONDS,
     RESOURCE_TYPE,
@@ -39,7 +39,7 @@ from vpc_patterns.direct_connect import (
     parse_allowed_prefixes,
     parse_direct_connect_gateway_id,
 )
-from vpc_patterns.vpn import SiteToSiteVpn, VirtualPrivateGateway
+from vpc_patterns.build.vpn import SiteToSiteVpn, VirtualPrivateGateway
 
 from stacks.connectivity_parts_b import (
     DIRECT_CONNECT_CONTEXT_KEY,

@@ -29,9 +29,9 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match
 from vpc_patterns import BestPracticeVpc, ConfigError, NatProvider, Tier, plan_network
-from vpc_patterns import endpoints as endpoints_module
-from vpc_patterns.compliance import compliance_plugins
-from vpc_patterns.endpoints import (
+from vpc_patterns.build import endpoints as endpoints_module
+from vpc_patterns.build.compliance import compliance_plugins
+from vpc_patterns.build.endpoints import (
     HTTPS_PORT,
     INTERFACE_ENDPOINT_HOURLY_USD,
     InterfaceEndpoints,

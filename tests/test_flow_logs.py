@@ -27,7 +27,7 @@ from aws_cdk import App, RemovalPolicy, Stack, Validations
 from aws_cdk.assertions import Annotations, Match, Template
 
 from vpc_patterns import BestPracticeVpc, ConfigError, NatProvider, plan_network
-from vpc_patterns.flow_logs import (
+from vpc_patterns.build.flow_logs import (
     AWS_DEFAULT_FIELDS,
     DEFAULT_FIELDS,
     FLOW_LOG_FIELDS,
@@ -40,7 +40,7 @@ from vpc_patterns.flow_logs import (
     insights_queries,
     plan_flow_logs,
 )
-from vpc_patterns.compliance import compliance_plugins
+from vpc_patterns.build.compliance import compliance_plugins
 
 from .nag_helpers import findings_by_path, switch_off_acknowledgments
 

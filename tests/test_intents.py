@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from vpc_patterns import ConfigError, Tier
-from vpc_patterns.__main__ import main
-from vpc_patterns.analysis import (
+from vpc_patterns.cli.main import main
+from vpc_patterns.check import (
     NetworkAnalyzer,
     Template,
     build_models,
@@ -22,7 +22,7 @@ from vpc_patterns.analysis import (
     verify_model,
     verify_paths,
 )
-from vpc_patterns.intents import (
+from vpc_patterns.plan.intents import (
     METADATA_KEY,
     Intent,
     PortRange,
@@ -30,7 +30,7 @@ from vpc_patterns.intents import (
     intents_from_metadata,
     intents_metadata,
 )
-from vpc_patterns.plan import plan_network
+from vpc_patterns.plan.network import plan_network
 
 from .conftest import ROOT
 from .network_templates import IGW, Net, app_data, public_acl, three_tier
@@ -510,7 +510,7 @@ def test_acl_returns_checked_for_peer_routes() -> None:
 
 
 def test_load_intents_file_accepts_list_or_metadata(tmp_path: Path) -> None:
-    from vpc_patterns.analysis import load_intents_file
+    from vpc_patterns.check import load_intents_file
 
     items = [Intent.reaches("app", "data", [5432])]
     a = tmp_path / "a.json"

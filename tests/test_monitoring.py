@@ -25,8 +25,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
 from vpc_patterns import BestPracticeVpc, ConfigError, NatProvider, Tier, plan_network
-from vpc_patterns.flow_logs import FlowLogs, S3Destination
-from vpc_patterns.monitoring import (
+from vpc_patterns.build.flow_logs import FlowLogs, S3Destination
+from vpc_patterns.build.monitoring import (
     ASG_DIMENSION,
     EC2_NAMESPACE,
     NATGW_DIMENSION,
@@ -36,7 +36,7 @@ from vpc_patterns.monitoring import (
     is_burstable,
     plan_alarms,
 )
-from vpc_patterns.compliance import compliance_plugins
+from vpc_patterns.build.compliance import compliance_plugins
 
 T_ALARM = "AWS::CloudWatch::Alarm"
 

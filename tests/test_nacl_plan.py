@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from vpc_patterns import ConfigError, NatProvider, SubnetKind, Tier, plan_network
-from vpc_patterns.nacl import (
+from vpc_patterns.plan.nacl import (
     DEFAULT_RULES_PER_DIRECTION,
     EPHEMERAL_PORTS,
     LIBRARY_RULE_STEP,

@@ -34,21 +34,21 @@ from aws_cdk import App, Environment, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Annotations, Match
 from vpc_patterns import BestPracticeVpc, ConfigError, NatProvider, Tier, plan_network
-from vpc_patterns.compliance import compliance_plugins
-from vpc_patterns.endpoints import InterfaceEndpoints
-from vpc_patterns.eni import ExtraNetworkInterface
-from vpc_patterns.nacl import plan_acls
-from vpc_patterns.peering import (
+from vpc_patterns.build.compliance import compliance_plugins
+from vpc_patterns.build.endpoints import InterfaceEndpoints
+from vpc_patterns.build.eni import ExtraNetworkInterface
+from vpc_patterns.plan.nacl import plan_acls
+from vpc_patterns.build.peering import (
     HANDLER_SOURCE,
     PEER_ACL_FIRST_NUMBER,
     PeerVpc,
     VpcPeering,
     peer_acl_rules,
 )
-from vpc_patterns.security_groups import SecurityGroupSpec, SgRule
+from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgRule
 
 from .nag_helpers import findings_by_path, switch_off_acknowledgments
-from vpc_patterns.security_groups_construct import WorkloadSecurityGroups
+from vpc_patterns.build.security_groups import WorkloadSecurityGroups
 
 OTHER_ACCOUNT = "222233334444"
 ROLE = f"arn:aws:iam::{OTHER_ACCOUNT}:role/PeeringAccepter"
@@ -347,7 +347,7 @@ def test_peer_acl_rules_pass_the_acl_checks() -> None:
 
 
 def test_verify_still_proves_every_intent(built: Built) -> None:
-    from vpc_patterns.analysis.verify import verify_paths
+    from vpc_patterns.check.verify import verify_paths
 
     report = verify_paths([built.out])
     assert len(report.vpcs) == 3

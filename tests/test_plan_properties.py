@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from vpc_patterns import ConfigError, NatKind, NatProvider, SubnetKind, Tier, plan_network
-from vpc_patterns.plan import (
+from vpc_patterns.plan.network import (
     DEFAULT_MASK_OFFSET,
     GATEWAY_ENDPOINT_SERVICES,
     RouteTarget,

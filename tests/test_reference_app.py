@@ -14,7 +14,7 @@ from aws_cdk import App
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from stacks.app_builder import build_app
-from vpc_patterns.config import CONTEXT_KEY
+from stacks.config import CONTEXT_KEY
 
 from .conftest import CDK_CONTEXT, ROOT
 

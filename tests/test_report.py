@@ -10,10 +10,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from vpc_patterns.__main__ import main
-from vpc_patterns.analysis import verify_paths
-from vpc_patterns.cost import estimate_monthly_cost, money
-from vpc_patterns.report import (
+from vpc_patterns.cli.main import main
+from vpc_patterns.check import verify_paths
+from vpc_patterns.check.cost import estimate_monthly_cost, money
+from vpc_patterns.check.report import (
     RESERVED_PER_SUBNET,
     build_stack_reports,
     render_html,

@@ -20,7 +20,7 @@ from aws_cdk import App, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 
 from vpc_patterns import BestPracticeVpc, ConfigError
-from vpc_patterns.security_groups import (
+from vpc_patterns.plan.security_groups import (
     MAX_RULES_PER_DIRECTION,
     MAX_SECURITY_GROUPS_PER_INTERFACE,
     SecurityGroupSpec,
@@ -30,7 +30,7 @@ from vpc_patterns.security_groups import (
     nag_rule_ids,
     plan_security_groups,
 )
-from vpc_patterns.security_groups_construct import NO_EGRESS_CIDR, WorkloadSecurityGroups
+from vpc_patterns.build.security_groups import NO_EGRESS_CIDR, WorkloadSecurityGroups
 
 WORLD_REASON = "Internet-facing load balancer of the public web site; TLS terminates here"
 GOSSIP_REASON = "Cluster membership protocol negotiates TCP and UDP ports at run time"
@@ -491,7 +491,7 @@ def test_cfn_lint_is_clean(synth: Synth, tmp_path: Path) -> None:
 @pytest.mark.parametrize("cidr", ["0.0.0.0/1", "128.0.0.0/1", "64.0.0.0/3", "2000::/3"])
 def test_internet_wide_ranges_need_a_reason_too(cidr: str) -> None:
     # Splitting 0.0.0.0/0 into halves must not dodge the open-ingress check.
-    from vpc_patterns.security_groups import SecurityGroupSpec, SgRule, plan_security_groups
+    from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgRule, plan_security_groups
 
     with pytest.raises(ConfigError, match=rf"open to the world \({re.escape(cidr)}\)"):
         spec = SecurityGroupSpec("web", "Web servers", ingress=[SgRule(cidr, 443, "HTTPS")])

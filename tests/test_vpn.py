@@ -32,9 +32,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Annotations, Match
 
 from vpc_patterns import BestPracticeVpc, ConfigError, Tier
-from vpc_patterns.compliance import compliance_plugins
-from vpc_patterns.plan import SubnetKind
-from vpc_patterns.vpn import (
+from vpc_patterns.build.compliance import compliance_plugins
+from vpc_patterns.plan.network import SubnetKind
+from vpc_patterns.build.vpn import (
     ALARM_PERIOD_SECONDS,
     OUTPUT_NAMES,
     TUNNEL_STATE_METRIC,
@@ -43,7 +43,7 @@ from vpc_patterns.vpn import (
     SiteToSiteVpn,
     VirtualPrivateGateway,
 )
-from vpc_patterns.vpn_plan import (
+from vpc_patterns.plan.vpn import (
     DEFAULT_INSIDE_CIDRS,
     RESERVED_INSIDE_CIDRS,
     TunnelOptions,
@@ -179,7 +179,7 @@ def test_cfn_lint_clean(built: dict) -> None:
 
 def test_network_intents_still_pass(built: dict) -> None:
     """The propagated on-premises routes give no tier a path to the internet."""
-    from vpc_patterns.analysis import verify_paths
+    from vpc_patterns.check import verify_paths
 
     report = verify_paths([built["_out"]])
     assert report.exit_code(strict=True) == 0, report.format_text(verbose=False)

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from vpc_patterns import ConfigError
-from vpc_patterns.vpn_config import (
+from vpc_patterns.cli.vpn_config import (
     DH_GROUPS,
     ENCRYPTION,
     IF_IDS,
@@ -39,7 +39,7 @@ from vpc_patterns.vpn_config import (
     read_deployment,
     render,
 )
-from vpc_patterns.vpn_plan import TunnelOptions
+from vpc_patterns.plan.vpn import TunnelOptions
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vpn"
 STATIC = (FIXTURES / "outputs-static.json", FIXTURES / "describe-vpn-connections-static.json")
@@ -291,7 +291,7 @@ def test_ikev1_only_drops_gcm_for_ike_and_refuses_gcm_only() -> None:
 
 
 def test_every_aws_choice_has_a_strongswan_name() -> None:
-    from vpc_patterns.vpn_plan import (
+    from vpc_patterns.plan.vpn import (
         ENCRYPTION_ALGORITHMS,
         INTEGRITY_ALGORITHMS,
         PHASE1_DH_GROUPS,
@@ -321,7 +321,7 @@ def test_registers_on_the_package_command_line(tmp_path: Path) -> None:
 
 def test_module_entry_point(tmp_path: Path) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "vpc_patterns.vpn_config", "--outputs", str(STATIC[0]),
+        [sys.executable, "-m", "vpc_patterns.cli.vpn_config", "--outputs", str(STATIC[0]),
          "--vpn-connections", str(STATIC[1]), "--out", str(tmp_path / "out")],
         capture_output=True, text=True, timeout=60, check=False)
     assert run.returncode == 0, run.stderr

@@ -1,16 +1,28 @@
 """vpc_patterns: AWS CDK constructs for best-practice VPC networks.
 
-The plan (``vpc_patterns.plan``) is pure Python and needs no CDK import; the
-constructs are imported lazily so that ``from vpc_patterns import plan_network``
-stays fast.
+The layers, each a folder:
+
+* :mod:`vpc_patterns.plan` -- the network as data, pure Python: validation,
+  CIDRs, routes, NAT placement, ACL and security-group rule sets, intents;
+* :mod:`vpc_patterns.build` -- the CDK constructs that turn a plan into
+  resources (every module there imports aws_cdk);
+* :mod:`vpc_patterns.check` -- the analyzer over synthesized template JSON:
+  ``verify``, ``report``, ``cost`` (no aws_cdk, never the build layer);
+* :mod:`vpc_patterns.cli` -- ``python -m vpc_patterns``.
+
+Every public name is importable from here. The names of the plan layer are
+imported at once; the constructs (which load aws_cdk, about 2 s) only on
+first use, so ``from vpc_patterns import plan_network`` stays fast.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError
-from .plan import (
+from vpc_patterns import _legacy
+from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.network import (
     AzPlacement,
     NatKind,
     NatProvider,
@@ -21,47 +33,80 @@ from .plan import (
     plan_network,
 )
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .flow_logs import CloudWatchDestination, FlowLogs, FlowLogTarget, S3Destination
-    from .intents import Intent
-    from .monitoring import AlarmThresholds, NetworkMonitoring
-    from .nacl import AclRule
-    from .security_groups import SecurityGroupSpec, SgPeer, SgRule
-    from .security_groups_construct import WorkloadSecurityGroups
-    from .vpc import BestPracticeVpc
+_legacy.install()
 
-#: Public names that need aws_cdk (or are big), imported on first use.
-_LAZY = {
-    "BestPracticeVpc": "vpc",
-    "FlowLogs": "flow_logs",
-    "FlowLogTarget": "flow_logs",
-    "CloudWatchDestination": "flow_logs",
-    "S3Destination": "flow_logs",
-    "NetworkMonitoring": "monitoring",
-    "AlarmThresholds": "monitoring",
-    "WorkloadSecurityGroups": "security_groups_construct",
-    "SecurityGroupSpec": "security_groups",
-    "SgPeer": "security_groups",
-    "SgRule": "security_groups",
-    "AclRule": "nacl",
-    "Intent": "intents",
+if TYPE_CHECKING:  # pragma: no cover
+    from vpc_patterns.build.compliance import acknowledge, acknowledge_in_packs, compliance_plugins
+    from vpc_patterns.build.direct_connect import DirectConnectAssociation
+    from vpc_patterns.build.endpoints import InterfaceEndpoints
+    from vpc_patterns.build.eni import ExtraNetworkInterface
+    from vpc_patterns.build.flow_logs import FlowLogs
+    from vpc_patterns.build.monitoring import NetworkMonitoring
+    from vpc_patterns.build.nacl import TierNetworkAcls
+    from vpc_patterns.build.peering import VpcPeering
+    from vpc_patterns.build.security_groups import WorkloadSecurityGroups
+    from vpc_patterns.build.vpc import BestPracticeVpc
+    from vpc_patterns.build.vpn import SiteToSiteVpn, VirtualPrivateGateway
+    from vpc_patterns.check import verify_paths
+    from vpc_patterns.plan.flow_logs import (
+        CloudWatchDestination,
+        FileFormat,
+        FlowLogTarget,
+        S3Destination,
+        TrafficType,
+    )
+    from vpc_patterns.plan.intents import Intent
+    from vpc_patterns.plan.monitoring import AlarmThresholds
+    from vpc_patterns.plan.nacl import AclRule, plan_acls
+    from vpc_patterns.plan.peering import PeerVpc, peer_acl_rules
+    from vpc_patterns.plan.security_groups import (
+        SecurityGroupSpec,
+        SgPeer,
+        SgRule,
+        check_interface_security_groups,
+    )
+    from vpc_patterns.plan.vpn import TunnelOptions
+
+#: Public names imported on first use: name -> the module that holds it.
+_LAZY: dict[str, str] = {
+    # build layer (aws_cdk)
+    "BestPracticeVpc": "vpc_patterns.build.vpc",
+    "FlowLogs": "vpc_patterns.build.flow_logs",
+    "NetworkMonitoring": "vpc_patterns.build.monitoring",
+    "WorkloadSecurityGroups": "vpc_patterns.build.security_groups",
+    "TierNetworkAcls": "vpc_patterns.build.nacl",
+    "InterfaceEndpoints": "vpc_patterns.build.endpoints",
+    "ExtraNetworkInterface": "vpc_patterns.build.eni",
+    "VpcPeering": "vpc_patterns.build.peering",
+    "SiteToSiteVpn": "vpc_patterns.build.vpn",
+    "VirtualPrivateGateway": "vpc_patterns.build.vpn",
+    "DirectConnectAssociation": "vpc_patterns.build.direct_connect",
+    "acknowledge": "vpc_patterns.build.compliance",
+    "acknowledge_in_packs": "vpc_patterns.build.compliance",
+    "compliance_plugins": "vpc_patterns.build.compliance",
+    # plan layer (pure, but not needed to plan a network)
+    "FlowLogTarget": "vpc_patterns.plan.flow_logs",
+    "CloudWatchDestination": "vpc_patterns.plan.flow_logs",
+    "S3Destination": "vpc_patterns.plan.flow_logs",
+    "TrafficType": "vpc_patterns.plan.flow_logs",
+    "FileFormat": "vpc_patterns.plan.flow_logs",
+    "AlarmThresholds": "vpc_patterns.plan.monitoring",
+    "SecurityGroupSpec": "vpc_patterns.plan.security_groups",
+    "SgPeer": "vpc_patterns.plan.security_groups",
+    "SgRule": "vpc_patterns.plan.security_groups",
+    "check_interface_security_groups": "vpc_patterns.plan.security_groups",
+    "AclRule": "vpc_patterns.plan.nacl",
+    "plan_acls": "vpc_patterns.plan.nacl",
+    "Intent": "vpc_patterns.plan.intents",
+    "PeerVpc": "vpc_patterns.plan.peering",
+    "peer_acl_rules": "vpc_patterns.plan.peering",
+    "TunnelOptions": "vpc_patterns.plan.vpn",
+    # check layer
+    "verify_paths": "vpc_patterns.check",
 }
 
-__all__ = [
-    "AclRule",
-    "AlarmThresholds",
+__all__ = sorted([
     "AzPlacement",
-    "BestPracticeVpc",
-    "CloudWatchDestination",
-    "FlowLogTarget",
-    "FlowLogs",
-    "Intent",
-    "NetworkMonitoring",
-    "S3Destination",
-    "SecurityGroupSpec",
-    "SgPeer",
-    "SgRule",
-    "WorkloadSecurityGroups",
     "ConfigError",
     "NatKind",
     "NatProvider",
@@ -70,12 +115,17 @@ __all__ = [
     "VpcPlan",
     "default_tiers",
     "plan_network",
-]
+    *_LAZY,
+])
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'vpc_patterns' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,265 @@
+"""Direct Connect: associate the VPC's virtual private gateway with an
+existing Direct Connect gateway.
+
+CloudFormation has no Direct Connect resources, so the association is a
+custom resource: a small inline Lambda function
+(``handlers/direct_connect.py``, built by
+:func:`~vpc_patterns.default_sg.inline_handler`: Python, its own encrypted log
+group, reserved concurrency 1, a customer-managed policy) that calls the
+Direct Connect API:
+
+* Create: ``CreateDirectConnectGatewayAssociation`` (``virtualGatewayId``,
+  ``addAllowedPrefixesToDirectConnectGateway``), then polls
+  ``DescribeDirectConnectGatewayAssociations`` until the state is
+  ``associated``.
+* Update: new allowed prefixes go through
+  ``UpdateDirectConnectGatewayAssociation`` (add/remove) and wait for
+  ``associated``; another gateway pair disassociates the old association
+  first (a virtual private gateway takes one Direct Connect gateway), then
+  associates the new one.
+* Delete: ``DeleteDirectConnectGatewayAssociation``, waiting for
+  ``disassociated`` so the gateway can then be detached and deleted.
+
+Every wait is bounded by the function's timeout
+(:data:`HANDLER_TIMEOUT_SECONDS`, Lambda's maximum): 45 s before it, the
+handler answers FAILED with the association's state instead of letting
+CloudFormation wait an hour for an answer that never comes. An association
+created before a failed wait is reported with its id, so the rollback
+deletes it.
+
+How the pieces fit
+------------------
+Ordering the physical connection happens outside this tool and takes weeks:
+in the Direct Connect console you request a dedicated connection at a Direct
+Connect location (or order a hosted connection from an AWS Direct Connect
+Partner), receive the Letter of Authorization (LOA-CFA), and have the cross
+connect made in the colocation facility. Then, in order::
+
+    on-premises router
+      --(physical connection, 1/10/100 Gbps, or a partner's hosted connection)
+      --> private virtual interface (VLAN + BGP session; a *transit* VIF is
+          for transit gateways instead)
+      --> Direct Connect gateway (global; you create it once, note its id)
+      --> this association (allowed prefixes = what on-premises may learn)
+      --> virtual private gateway, attached to the VPC
+      --> route propagation into the private and isolated route tables
+
+The virtual interface and the Direct Connect gateway are created once per
+connection, by hand or by the network team's own tooling; this construct
+only links the VPC's gateway to that Direct Connect gateway, in the same
+account (a gateway owned by another account needs an association proposal
+accepted by its owner, which this construct does not make).
+
+Allowed prefixes act as a filter on what the VPC advertises: AWS advertises
+the VPC CIDR only when an allowed prefix equals it or contains it, so each
+prefix given must cover the VPC CIDR (default: exactly the VPC CIDR).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+from aws_cdk import CustomResource, RemovalPolicy, Stack, Token
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from vpc_patterns.build.compliance import acknowledge
+from vpc_patterns.build.default_sg import inline_handler
+from vpc_patterns.errors import ConfigError
+from vpc_patterns.build.keys import logs_key
+from vpc_patterns.plan.network import VpcPlan
+
+if TYPE_CHECKING:  # pragma: no cover
+    from vpc_patterns.build.vpc import BestPracticeVpc
+    from vpc_patterns.build.vpn import SiteToSiteVpn, VirtualPrivateGateway
+
+HANDLER_SOURCE = Path(__file__).with_name("handlers") / "direct_connect.py"
+#: Lambda's maximum: an association usually completes in a few minutes, but
+#: AWS gives no bound; the handler answers FAILED 45 s before this.
+HANDLER_TIMEOUT_SECONDS = 900
+RESOURCE_TYPE = "Custom::DirectConnectGatewayAssociation"
+#: Direct Connect gateway ids are UUIDs (lowercase hex).
+DX_GATEWAY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+VGW_ID = re.compile(r"^vgw-[0-9a-f]{8}([0-9a-f]{9})?$")
+#: Direct Connect API actions that accept the gateway's ARN as resource.
+SCOPED_ACTIONS = (
+    "directconnect:CreateDirectConnectGatewayAssociation",
+    "directconnect:DeleteDirectConnectGatewayAssociation",
+    "directconnect:DescribeDirectConnectGatewayAssociations",
+)
+#: No resource-level permission exists for it (Service Authorization
+#: Reference, AWS Direct Connect): Resource must be "*".
+UNSCOPED_ACTIONS = ("directconnect:UpdateDirectConnectGatewayAssociation",)
+_IAM5_REASON = (
+    "directconnect:UpdateDirectConnectGatewayAssociation supports no resource-level permission "
+    "(Service Authorization Reference), so its Resource must be '*'. It only changes the allowed "
+    "prefixes of an existing association; creating and deleting associations are scoped to this "
+    "one Direct Connect gateway's ARN, and the role is assumable only by this handler.")
+
+
+def parse_direct_connect_gateway_id(value: Any) -> str:
+    if not isinstance(value, str) or not DX_GATEWAY_ID.match(value):
+        raise ConfigError(
+            f"direct_connect_gateway_id {value!r} is not a Direct Connect gateway id; expected "
+            "a lowercase UUID such as '5f294f92-bafb-4011-916d-9b0b0a1b2c3d' (Direct Connect "
+            "console > Direct Connect gateways, or aws directconnect "
+            "describe-direct-connect-gateways)")
+    return value
+
+
+def parse_allowed_prefixes(value: Any, vpc_cidr: str | None) -> tuple[str, ...]:
+    """Allowed prefixes: IPv4 CIDRs, each equal to or wider than the VPC CIDR
+    (AWS advertises the VPC CIDR only through a prefix that covers it)."""
+    if value is None:
+        if vpc_cidr is None:
+            raise ConfigError("allowed_prefixes are needed when the gateway is given by id "
+                              "without network (default: the network's VPC CIDR)")
+        return (vpc_cidr,)
+    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+        raise ConfigError(f"allowed_prefixes {value!r} must be a non-empty list of CIDRs, "
+                          "e.g. ['10.20.0.0/16']")
+    vpc = ipaddress.IPv4Network(vpc_cidr) if vpc_cidr else None
+    out: list[str] = []
+    for c in value:
+        try:
+            net = ipaddress.ip_network(c, strict=True) if isinstance(c, str) else None
+        except ValueError:
+            net = None
+        if not isinstance(net, ipaddress.IPv4Network):
+            raise ConfigError(f"allowed prefix {c!r} is not an aligned IPv4 CIDR such as "
+                              f"{vpc_cidr or '10.0.0.0/16'!r}")
+        if vpc is not None and not vpc.subnet_of(net):
+            raise ConfigError(
+                f"allowed prefix {c!r} does not cover the VPC CIDR {vpc}; AWS advertises the VPC "
+                "CIDR only through an allowed prefix equal to it or wider (e.g. "
+                f"{vpc} or {vpc.supernet()})")
+        if str(net) in out:
+            raise ConfigError(f"allowed_prefixes lists {c!r} more than once")
+        out.append(str(net))
+    return tuple(out)
+
+
+def _logs_key(scope: Construct, removal: RemovalPolicy) -> kms.Key:
+    """A key for the handler's log group when none is given."""
+    return logs_key(scope, "LogsKey", description=f"Encrypts the logs of {scope.node.path}",
+                    removal_policy=removal)
+
+
+class DirectConnectAssociation(Construct):
+    """Associates a virtual private gateway with a Direct Connect gateway.
+
+    :param vpn_gateway: a :class:`~vpc_patterns.vpn.SiteToSiteVpn` (its
+        gateway), a :class:`~vpc_patterns.vpn.VirtualPrivateGateway`, an
+        ``ec2.CfnVPNGateway`` or a gateway id (``vgw-...``). For the last two,
+        pass ``gateway_attachment`` (the association needs the gateway
+        attached) and ``network`` or ``allowed_prefixes``.
+    :param direct_connect_gateway_id: the existing Direct Connect gateway (a
+        UUID), in this account.
+    :param allowed_prefixes: CIDRs the VPC may advertise, each covering the
+        VPC CIDR. Default: the VPC CIDR.
+    :param network: the network, when ``vpn_gateway`` does not carry it.
+    :param gateway_attachment: the gateway's ``CfnVPCGatewayAttachment``.
+    :param logs_key: KMS key of the handler's log group (default: the
+        network's logs key, or one made here).
+    :param removal_policy: of the handler's log group and key (default RETAIN).
+
+    Attributes: ``association_id`` (token), ``resource`` (the custom
+    resource), ``function``, ``allowed_prefixes``,
+    ``direct_connect_gateway_id``, ``gateway_id``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        vpn_gateway: "SiteToSiteVpn | VirtualPrivateGateway | ec2.CfnVPNGateway | str",
+        direct_connect_gateway_id: str,
+        allowed_prefixes: Sequence[str] | None = None,
+        network: "BestPracticeVpc | None" = None,
+        gateway_attachment: ec2.CfnVPCGatewayAttachment | None = None,
+        logs_key: kms.IKey | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        from vpc_patterns.build.vpn import SiteToSiteVpn, VirtualPrivateGateway
+
+        dx_id = parse_direct_connect_gateway_id(direct_connect_gateway_id)
+        gateway = vpn_gateway.gateway if isinstance(vpn_gateway, SiteToSiteVpn) else vpn_gateway
+        if isinstance(gateway, VirtualPrivateGateway):
+            if network is not None and network is not gateway.network:
+                raise ConfigError(f"network {network.node.path} is not the network of gateway "
+                                  f"{gateway.node.path}")
+            if gateway_attachment is not None:
+                raise ConfigError("gateway_attachment is given with a VirtualPrivateGateway, "
+                                  "which has its own; drop it")
+            network = gateway.network
+            gateway_id = gateway.gateway_id
+            attachment: ec2.CfnVPCGatewayAttachment | None = gateway.attachment
+        elif isinstance(gateway, ec2.CfnVPNGateway):
+            gateway_id, attachment = gateway.ref, gateway_attachment
+        elif isinstance(gateway, str) and (Token.is_unresolved(gateway) or VGW_ID.match(gateway)):
+            gateway_id, attachment = gateway, gateway_attachment
+        else:
+            raise ConfigError(
+                f"vpn_gateway {vpn_gateway!r} must be a SiteToSiteVpn, a VirtualPrivateGateway, "
+                "an ec2.CfnVPNGateway or a virtual private gateway id such as 'vgw-0123abcd'")
+        if attachment is not None and not isinstance(attachment, ec2.CfnVPCGatewayAttachment):
+            raise ConfigError(f"gateway_attachment {attachment!r} must be an "
+                              "ec2.CfnVPCGatewayAttachment")
+        vpc_cidr: str | None = None
+        if network is not None:
+            plan = getattr(network, "plan", None)
+            if not isinstance(plan, VpcPlan):
+                raise ConfigError(f"network {network!r} is not a BestPracticeVpc (it has no plan)")
+            vpc_cidr = plan.cidr
+        prefixes = parse_allowed_prefixes(allowed_prefixes, vpc_cidr)
+        if not isinstance(removal_policy, RemovalPolicy):
+            raise ConfigError(f"removal_policy {removal_policy!r} must be an aws_cdk.RemovalPolicy")
+
+        super().__init__(scope, id)
+        self.direct_connect_gateway_id = dx_id
+        self.gateway_id = gateway_id
+        self.allowed_prefixes = prefixes
+        stack = Stack.of(self)
+        dx_arn = f"arn:{stack.partition}:directconnect::{stack.account}:dx-gateway/{dx_id}"
+        key = logs_key or getattr(network, "logs_key", None) or _logs_key(self, removal_policy)
+        self.function = inline_handler(
+            self, "Handler",
+            source=HANDLER_SOURCE,
+            description=f"Associates a virtual private gateway with Direct Connect gateway {dx_id}",
+            logs_key=key,
+            removal_policy=removal_policy,
+            statements=[
+                iam.PolicyStatement(actions=list(SCOPED_ACTIONS), resources=[dx_arn]),
+                iam.PolicyStatement(actions=list(UNSCOPED_ACTIONS), resources=["*"]),
+            ],
+        )
+        self.function.timeout = HANDLER_TIMEOUT_SECONDS
+        acknowledge(self.node.find_child("HandlerPolicy"), "AwsSolutions-IAM5[Resource::*]",
+                    _IAM5_REASON)
+        self.resource = CustomResource(
+            self, "Resource",
+            service_token=self.function.attr_arn,
+            resource_type=RESOURCE_TYPE,
+            properties={
+                "DirectConnectGatewayId": dx_id,
+                "VirtualGatewayId": gateway_id,
+                "AllowedPrefixes": list(prefixes),
+            },
+        )
+        if attachment is not None:
+            # The association needs the gateway attached, and must go before
+            # the gateway is detached.
+            self.resource.node.add_dependency(attachment)
+
+    @property
+    def association_id(self) -> str:
+        return self.resource.ref
+
+
+__all__ = ["DirectConnectAssociation", "parse_allowed_prefixes", "parse_direct_connect_gateway_id"]

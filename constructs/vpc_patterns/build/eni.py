@@ -1,0 +1,275 @@
+"""Extra network interfaces: an ENI in a chosen tier and AZ, optionally
+attached to an instance as a secondary interface.
+
+``ExtraNetworkInterface(stack, "Mgmt", network=net, tier="private", az_index=0,
+security_groups=[sg], private_ip="10.0.128.10", instance=inst)`` builds an
+``AWS::EC2::NetworkInterface`` in that subnet and, with ``instance``, an
+``AWS::EC2::NetworkInterfaceAttachment`` at ``device_index`` (1 by default).
+
+Why these rules
+---------------
+* **Device index 1 or higher only.** Index 0 is the instance's primary
+  interface: it is created with the instance and can be neither detached nor
+  replaced, so an attachment at 0 cannot succeed (and the library never
+  touches the primary interface). Two extra interfaces of one instance may
+  not share an index. How many interfaces an instance takes depends on its
+  type; EC2 checks that at deploy time.
+* **DeleteOnTermination false.** The interface is a stack resource with its
+  own lifecycle (and perhaps a fixed address other systems know): when the
+  instance is terminated or replaced, the interface and its address stay and
+  are attached to the replacement.
+* **One to five security groups** (AWS's default quota per interface), at
+  least one so the interface is never left in the VPC's default group.
+* **A fixed private IP** must lie inside the subnet and outside the five
+  addresses AWS reserves in every subnet: the network address, +1 (the VPC
+  router), +2 (the Amazon DNS server), +3 (reserved for future use) and the
+  last (broadcast; AWS does not support broadcast in a VPC but keeps it). Two
+  extra interfaces of one network may not ask for the same address.
+* **Same AZ as the instance.** An interface attaches only to an instance in
+  its own AZ; when the instance's subnet is one of the network's (an
+  ``ec2.Instance`` built in ``network.vpc`` or a ``CfnInstance`` given one of
+  ``network.subnets``), a different AZ is refused at synthesis.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from aws_cdk import Stack, Tags
+from aws_cdk import aws_ec2 as ec2
+
+from constructs import Construct
+
+from vpc_patterns.errors import ConfigError
+from vpc_patterns.build.netref import WeakRegistry, group_id, require_network
+from vpc_patterns.plan.lookup import is_token, tier_subnets
+from vpc_patterns.plan.network import SubnetPlan, VpcPlan
+from vpc_patterns.plan.security_groups import MAX_SECURITY_GROUPS_PER_INTERFACE, check_interface_security_groups
+
+#: 0 is the primary interface, which is never detached or replaced.
+DEFAULT_DEVICE_INDEX = 1
+#: The addresses AWS reserves at the start of every subnet, by offset.
+RESERVED_OFFSETS = {0: "the network address", 1: "the VPC router", 2: "the Amazon DNS server",
+                    3: "reserved by AWS for future use"}
+#: EC2 accepts interface descriptions up to 255 characters.
+MAX_DESCRIPTION_CHARS = 255
+
+
+@dataclass(frozen=True)
+class InterfacePlan:
+    """Where the interface goes and how it attaches."""
+
+    subnet: SubnetPlan
+    private_ip: str | None
+    device_index: int
+
+
+def check_private_ip(ip: object, subnet_cidr: str, where: str) -> str:
+    """``ip`` must be an IPv4 address inside ``subnet_cidr`` and not one of
+    the five AWS reserves there."""
+    net = ipaddress.ip_network(subnet_cidr)
+    if not isinstance(ip, str):
+        raise ConfigError(f"{where}: private_ip {ip!r} must be an IPv4 address as a string")
+    try:
+        addr = ipaddress.IPv4Address(ip)
+    except ValueError:
+        raise ConfigError(f"{where}: private_ip {ip!r} is not an IPv4 address") from None
+    if addr not in net:
+        raise ConfigError(
+            f"{where}: private_ip {ip} is outside the subnet {subnet_cidr} "
+            f"({net[0]}..{net[-1]}); usable: {net[4]}..{net[-2]}"
+        )
+    offset = int(addr) - int(net.network_address)
+    reason = RESERVED_OFFSETS.get(offset)
+    if addr == net.broadcast_address:
+        reason = "the broadcast address"
+    if reason is not None:
+        raise ConfigError(
+            f"{where}: private_ip {ip} is {reason} of subnet {subnet_cidr}, one of the five "
+            f"addresses AWS reserves; usable: {net[4]}..{net[-2]}"
+        )
+    return str(addr)
+
+
+def plan_interface(plan: VpcPlan, *, tier: str, az_index: object, private_ip: object,
+                   device_index: object, where: str) -> InterfacePlan:
+    subnets = tier_subnets(plan, tier, where)
+    slots = [s.az.index for s in subnets]
+    if isinstance(az_index, bool) or not isinstance(az_index, int) or az_index not in slots:
+        raise ConfigError(
+            f"{where}: az_index {az_index!r} is not an AZ of tier {tier!r}; accepted: "
+            + ", ".join(f"{s.az.index} ({s.az.label})" for s in subnets)
+        )
+    subnet = plan.subnet(tier, az_index)
+    if isinstance(device_index, bool) or not isinstance(device_index, int):
+        raise ConfigError(f"{where}: device_index {device_index!r} must be an integer, 1 or more")
+    if device_index == 0:
+        raise ConfigError(
+            f"{where}: device_index 0 is the instance's primary interface, which is never "
+            "detached or replaced; attach extra interfaces at 1 or higher"
+        )
+    if device_index < 0:
+        raise ConfigError(f"{where}: device_index {device_index} is negative; use 1 or higher")
+    ip = None if private_ip is None else check_private_ip(private_ip, subnet.cidr, where)
+    return InterfacePlan(subnet=subnet, private_ip=ip, device_index=device_index)
+
+
+#: Fixed addresses taken, per network: (ip, interface path).
+_FIXED_IPS = WeakRegistry()
+#: Device indexes taken, per stack: (resolved instance id, index, interface path).
+_ATTACHMENTS = WeakRegistry()
+
+
+def _instance_ref(instance: Any, where: str) -> tuple[str, Any]:
+    """(instance id, the CfnInstance if there is one)."""
+    if isinstance(instance, str):
+        if not (is_token(instance) or (instance.startswith("i-") and len(instance) in (10, 19))):
+            raise ConfigError(f"{where}: instance {instance!r} is not an instance id ('i-...')")
+        return instance, None
+    if isinstance(instance, ec2.CfnInstance):
+        return instance.ref, instance
+    iid = getattr(instance, "instance_id", None)
+    if isinstance(iid, str):
+        child = getattr(getattr(instance, "node", None), "default_child", None)
+        return iid, child if isinstance(child, ec2.CfnInstance) else None
+    raise ConfigError(
+        f"{where}: instance {instance!r} is not an ec2.IInstance, an ec2.CfnInstance or an "
+        "instance id"
+    )
+
+
+class ExtraNetworkInterface(Construct):
+    """A secondary network interface in one subnet of a BestPracticeVpc.
+
+    :param network: the :class:`~vpc_patterns.vpc.BestPracticeVpc`.
+    :param tier: tier name; :param az_index: the AZ slot (0-based) of the subnet.
+    :param security_groups: 1..5 groups (ids, ``ISecurityGroup`` or
+        ``CfnSecurityGroup``).
+    :param private_ip: a fixed primary private address, or None (DHCP picks one).
+    :param instance: attach to this instance (``ec2.IInstance``,
+        ``ec2.CfnInstance`` or an id); None leaves the interface unattached
+        (for example for an Auto Scaling group to take at boot).
+    :param device_index: 1 or higher (see the module doc).
+    :param description: what the interface is for (required).
+    :param source_dest_check: default True; False only for appliances that
+        forward traffic (NAT, firewalls).
+
+    Attributes: ``interface`` (``CfnNetworkInterface``), ``attachment``
+    (``CfnNetworkInterfaceAttachment`` or None), ``plan``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        network: Any,
+        tier: str,
+        az_index: int,
+        security_groups: Sequence[Any],
+        description: str,
+        private_ip: str | None = None,
+        instance: Any = None,
+        device_index: int = DEFAULT_DEVICE_INDEX,
+        source_dest_check: bool = True,
+    ) -> None:
+        where = f"{scope.node.path}/{id}" if scope.node.path else id
+        net = require_network(network, where)
+        plan = plan_interface(net.plan, tier=tier, az_index=az_index, private_ip=private_ip,
+                              device_index=device_index, where=where)
+        if isinstance(security_groups, (str, bytes)) or not isinstance(security_groups, Sequence):
+            raise ConfigError(
+                f"{where}: security_groups {security_groups!r} must be a list of 1 to "
+                f"{MAX_SECURITY_GROUPS_PER_INTERFACE} security groups"
+            )
+        ids = [group_id(g, f"{where} security_groups") for g in security_groups]
+        distinct = check_interface_security_groups(ids, where)
+        if not distinct:
+            raise ConfigError(
+                f"{where}: security_groups is empty; give at least one group, or the interface "
+                "would fall into the VPC's default security group"
+            )
+        if not isinstance(description, str) or not description.strip():
+            raise ConfigError(f"{where}: description {description!r} is required; say what the "
+                              "interface is for")
+        if len(description) > MAX_DESCRIPTION_CHARS:
+            raise ConfigError(f"{where}: description is {len(description)} characters; at most "
+                              f"{MAX_DESCRIPTION_CHARS}")
+        if not isinstance(source_dest_check, bool):
+            raise ConfigError(f"{where}: source_dest_check {source_dest_check!r} must be True or "
+                              "False")
+        if plan.private_ip is not None:
+            for ip, other in _FIXED_IPS.get(net):
+                if ip == plan.private_ip:
+                    raise ConfigError(
+                        f"{where}: private_ip {ip} is already the fixed address of {other}"
+                    )
+        instance_id: str | None = None
+        instance_key: str | None = None
+        if instance is not None:
+            instance_id, cfn_instance = _instance_ref(instance, where)
+            stack = Stack.of(scope)
+            instance_key = json.dumps(stack.resolve(instance_id), sort_keys=True)
+            for key, index, other in _ATTACHMENTS.get(stack):
+                if key == instance_key and index == plan.device_index:
+                    raise ConfigError(
+                        f"{where}: device_index {index} of this instance is already taken by "
+                        f"{other}; give each extra interface its own index"
+                    )
+            if cfn_instance is not None:
+                self._check_same_az(net, stack, cfn_instance, plan.subnet, where)
+
+        super().__init__(scope, id)
+        self.plan = plan
+        subnet = net.subnets[plan.subnet.construct_id]
+        self.interface = ec2.CfnNetworkInterface(
+            self, "Resource",
+            subnet_id=subnet.ref,
+            group_set=list(distinct),
+            private_ip_address=plan.private_ip,
+            description=description,
+            source_dest_check=source_dest_check,
+        )
+        Tags.of(self.interface).add("Name", f"{getattr(net, '_name', net.node.path)}/{id}")
+        if plan.private_ip is not None:
+            _FIXED_IPS.add(net, (plan.private_ip, where))
+        self.attachment: ec2.CfnNetworkInterfaceAttachment | None = None
+        if instance_id is not None:
+            self.attachment = ec2.CfnNetworkInterfaceAttachment(
+                self, "Attachment",
+                instance_id=instance_id,
+                network_interface_id=self.interface.ref,
+                device_index=str(plan.device_index),
+                delete_on_termination=False,
+            )
+            _ATTACHMENTS.add(Stack.of(self), (instance_key, plan.device_index, where))
+
+    @staticmethod
+    def _check_same_az(net: Any, stack: Stack, instance: ec2.CfnInstance, subnet: SubnetPlan,
+                       where: str) -> None:
+        """Refuse an instance in another AZ of this network (when its subnet is
+        one of the network's; otherwise EC2 checks at deploy time)."""
+        subnet_id = instance.subnet_id
+        if subnet_id is None:
+            interfaces = instance.network_interfaces
+            if isinstance(interfaces, list):
+                for ni in interfaces:
+                    if str(getattr(ni, "device_index", "")) == "0":
+                        subnet_id = getattr(ni, "subnet_id", None)
+        if subnet_id is None:
+            return
+        resolved = json.dumps(stack.resolve(subnet_id), sort_keys=True)
+        for s in net.plan.subnets:
+            if json.dumps(stack.resolve(net.subnets[s.construct_id].ref), sort_keys=True) == resolved:
+                if s.az.index != subnet.az.index:
+                    raise ConfigError(
+                        f"{where}: the instance is in subnet {s.tier}-{s.az.label} ({s.cidr}) but "
+                        f"the interface would be in {subnet.tier}-{subnet.az.label} "
+                        f"({subnet.cidr}); an interface attaches only to an instance in its own "
+                        "AZ: use az_index "
+                        f"{s.az.index}"
+                    )
+                return

@@ -1,0 +1,206 @@
+"""TierNetworkAcls: the CDK skin over an :class:`~vpc_patterns.nacl.AclPlan`.
+
+One ``AWS::EC2::NetworkAcl`` per tier, one ``AWS::EC2::NetworkAclEntry`` per
+rule and one ``AWS::EC2::SubnetNetworkAclAssociation`` per subnet of the tier.
+Every decision is made by :func:`~vpc_patterns.nacl.plan_acls`; this module
+only writes it down.
+
+Logical ids are API: an ACL is ``<Tier>NetworkAcl``; an entry is
+``Ingress<number>`` / ``Egress<number>`` under it, so changing a rule's ports
+or CIDR updates the entry in place, and a new number is a new entry (never two
+entries fighting for one number during an update).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from aws_cdk import Annotations, CfnTag
+from aws_cdk import aws_ec2 as ec2
+from constructs import Construct
+
+from vpc_patterns.build.compliance import acknowledge
+from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.nacl import (
+    DEFAULT_INTERNET_ICMP,
+    DEFAULT_ISOLATED_SERVICE_PORTS,
+    DEFAULT_PUBLIC_INGRESS_PORTS,
+    DEFAULT_RULES_PER_DIRECTION,
+    EPHEMERAL_PORTS,
+    AclPlan,
+    AclProtocol,
+    AclRule,
+    plan_acls,
+)
+from vpc_patterns.plan.naming import ACL_FINDING_PREFIX, METADATA_KEY, TAG_TIER
+
+
+#: The reason recorded for AwsSolutions-VPC3 ("a network ACL has been
+#: implemented") on each ACL and, through it, on its entries.
+VPC3_REASON = (
+    "Subnet-level network ACLs are a deliberate second layer under the security groups "
+    "(defence in depth for NIST SC-7 and PCI DSS 1.2/1.3). The rules are generated per tier by "
+    "vpc_patterns.nacl.plan_acls, which checks before synthesis that every admitted packet's "
+    "reply is admitted (stateless return traffic) and that no rule is shadowed, and reports "
+    "any finding as a warning; this ACL holds only its own tier's subnets."
+)
+
+
+class TierNetworkAcls(Construct):
+    """A network ACL per tier of a :class:`~vpc_patterns.vpc.BestPracticeVpc`.
+
+    ``TierNetworkAcls(scope, id, network=net)`` plans the ACLs from
+    ``net.plan`` with the options below (see :func:`vpc_patterns.nacl.plan_acls`
+    for each); or pass ``acl_plan=`` to build a plan made beforehand (then no
+    other option may be given).
+
+    Findings of the plan (shadowed, redundant rules; missing return traffic)
+    become CDK warnings on the ACL they concern (``cdk synth`` prints them);
+    ``findings_as_errors=True`` refuses them instead.
+
+    Attributes:
+        plan: the :class:`AclPlan` built.
+        acls: tier name -> ``CfnNetworkAcl``.
+        entries: ``(tier, egress, number)`` -> ``CfnNetworkAclEntry``.
+        associations: subnet construct id -> ``CfnSubnetNetworkAclAssociation``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        network: Any,
+        acl_plan: AclPlan | None = None,
+        user_rules: Mapping[str, Sequence[AclRule]] | None = None,
+        public_ingress_ports: Sequence[int] = DEFAULT_PUBLIC_INGRESS_PORTS,
+        reachable_from: Mapping[str, Sequence[str]] | None = None,
+        isolated_service_ports: Sequence[int] = DEFAULT_ISOLATED_SERVICE_PORTS,
+        ephemeral_ports: tuple[int, int] = EPHEMERAL_PORTS,
+        internet_icmp: bool = DEFAULT_INTERNET_ICMP,
+        max_rules_per_direction: int = DEFAULT_RULES_PER_DIRECTION,
+        findings_as_errors: bool = False,
+        name: str | None = None,
+    ) -> None:
+        vpc_plan = getattr(network, "plan", None)
+        cfn_vpc = getattr(network, "cfn_vpc", None)
+        subnets = getattr(network, "subnets", None)
+        if vpc_plan is None or cfn_vpc is None or not isinstance(subnets, Mapping):
+            raise ConfigError(
+                f"network {network!r} is not a BestPracticeVpc (it needs .plan, .cfn_vpc "
+                "and .subnets)"
+            )
+        if getattr(network, "network_acls", None) is not None:
+            # A subnet can be associated with one ACL only: two sets would fight at deploy time.
+            raise ConfigError(
+                f"network {network.node.path!r} already has network ACLs; give your rules to it "
+                "(acl_rules=...), or build it with network_acls=False to use TierNetworkAcls"
+            )
+        options = dict(
+            user_rules=user_rules,
+            public_ingress_ports=public_ingress_ports,
+            reachable_from=reachable_from,
+            isolated_service_ports=isolated_service_ports,
+            ephemeral_ports=ephemeral_ports,
+            internet_icmp=internet_icmp,
+            max_rules_per_direction=max_rules_per_direction,
+            findings_as_errors=findings_as_errors,
+        )
+        if acl_plan is None:
+            acl_plan = plan_acls(vpc_plan, **options)  # type: ignore[arg-type]
+        else:
+            defaults = dict(
+                user_rules=None,
+                public_ingress_ports=DEFAULT_PUBLIC_INGRESS_PORTS,
+                reachable_from=None,
+                isolated_service_ports=DEFAULT_ISOLATED_SERVICE_PORTS,
+                ephemeral_ports=EPHEMERAL_PORTS,
+                internet_icmp=DEFAULT_INTERNET_ICMP,
+                max_rules_per_direction=DEFAULT_RULES_PER_DIRECTION,
+                findings_as_errors=False,
+            )
+            given = sorted(k for k, v in options.items() if v != defaults[k])
+            if given:
+                raise ConfigError(
+                    f"acl_plan is given together with {', '.join(given)}; pass those options to "
+                    "plan_acls() instead, or drop acl_plan"
+                )
+            if not isinstance(acl_plan, AclPlan):
+                raise ConfigError(
+                    f"acl_plan {acl_plan!r} is not an AclPlan; build one with plan_acls()"
+                )
+            if acl_plan.vpc_cidr != vpc_plan.cidr:
+                raise ConfigError(
+                    f"acl_plan was made for VPC {acl_plan.vpc_cidr}, but network is {vpc_plan.cidr}"
+                )
+            for acl in acl_plan.acls:
+                for sid in acl.subnets:
+                    if sid not in subnets:
+                        raise ConfigError(
+                            f"acl_plan's ACL for tier {acl.tier!r} names subnet {sid!r}, which the "
+                            "network does not have; plan the ACLs from network.plan"
+                        )
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ConfigError(f"name {name!r} must be a non-empty string")
+
+        super().__init__(scope, id)
+        self.plan: AclPlan = acl_plan
+        prefix = name or getattr(network, "_name", None) or self.node.path
+        self.acls: dict[str, ec2.CfnNetworkAcl] = {}
+        self.entries: dict[tuple[str, bool, int], ec2.CfnNetworkAclEntry] = {}
+        self.associations: dict[str, ec2.CfnSubnetNetworkAclAssociation] = {}
+        vpc_ref = cfn_vpc.ref  # each .ref is a jsii call: read once
+        known_refs: dict[str, str] = getattr(network, "_subnet_refs", None) or {}
+        for acl in acl_plan.acls:
+            res = ec2.CfnNetworkAcl(self, acl.construct_id, vpc_id=vpc_ref, tags=[
+                CfnTag(key="Name", value=f"{prefix}/{acl.tier}-acl"),
+                CfnTag(key=TAG_TIER, value=acl.tier),
+            ])
+            self.acls[acl.tier] = res
+            acl_ref = res.ref
+            for r in acl.rules:
+                self.entries[(acl.tier, r.egress, r.number)] = self._entry(
+                    res, acl_ref, r, acl.origin(r))
+            for sid in acl.subnets:
+                self.associations[sid] = ec2.CfnSubnetNetworkAclAssociation(
+                    res,
+                    f"{sid}Association",
+                    subnet_id=known_refs.get(sid) or subnets[sid].ref,
+                    network_acl_id=acl_ref,
+                )
+            acknowledge(res, "AwsSolutions-VPC3", VPC3_REASON)
+            for f in acl_plan.findings:
+                if f.tier == acl.tier:
+                    Annotations.of(res).add_warning_v2(
+                        f"{ACL_FINDING_PREFIX}{f.kind.value}", f.message
+                    )
+
+    @staticmethod
+    def _entry(acl: ec2.CfnNetworkAcl, acl_ref: str, r: AclRule,
+               origin: str) -> ec2.CfnNetworkAclEntry:
+        v6 = r.network.version == 6
+        props: dict[str, Any] = {}
+        if r.ports is not None:
+            lo, hi = r.ports  # type: ignore[misc]
+            props["port_range"] = ec2.CfnNetworkAclEntry.PortRangeProperty(from_=lo, to=hi)
+        if r.protocol is AclProtocol.ICMP:
+            props["icmp"] = ec2.CfnNetworkAclEntry.IcmpProperty(code=-1, type=-1)
+        entry = ec2.CfnNetworkAclEntry(
+            acl,
+            f"{'Egress' if r.egress else 'Ingress'}{r.number}",
+            network_acl_id=acl_ref,
+            rule_number=r.number,
+            rule_action=r.action.value,
+            protocol=r.protocol_number,
+            egress=r.egress,
+            **({"ipv6_cidr_block": r.cidr} if v6 else {"cidr_block": r.cidr}),
+            **props,
+        )
+        # NACL entries carry no description in EC2; keep it in the template,
+        # with where the rule came from and whether it only admits replies
+        # (read by vpc_patterns.analysis: a reply-only rule opens no port to
+        # new connections). One call: every jsii call costs synthesis time.
+        entry.add_metadata(METADATA_KEY, {
+            "description": r.description, "origin": origin, "reply": bool(r.reply),
+        })
+        return entry

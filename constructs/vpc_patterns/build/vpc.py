@@ -1,0 +1,468 @@
+"""BestPracticeVpc: the CDK skin over a :class:`~vpc_patterns.plan.VpcPlan`.
+
+Every decision (CIDRs, AZs, which route goes where, NAT placement) is made by
+:func:`~vpc_patterns.plan.plan_network` before the first CDK call; this module
+only turns the plan into L1 resources and exposes them as an ``ec2.IVpc``.
+Construct ids come from the plan (tier name + AZ slot) and are API: renaming
+one replaces the resource.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from aws_cdk import Aws, CfnTag, Fn, RemovalPolicy, Stack, Tags
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from vpc_patterns.build.compliance import acknowledge_in_packs, managed_policy
+from vpc_patterns.build.default_sg import RestrictDefaultSecurityGroup
+from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.naming import METADATA_KEY as INTENTS_METADATA_KEY
+from vpc_patterns.plan.naming import TAG_AZ, TAG_CDK_SUBNET_NAME, TAG_CDK_SUBNET_TYPE, TAG_TIER
+from vpc_patterns.build.keys import logs_key
+from vpc_patterns.plan.intents import Intent, intents_metadata, plan_intents
+from vpc_patterns.plan.nacl import DEFAULT_PUBLIC_INGRESS_PORTS, AclPlan, AclRule, plan_acls
+from vpc_patterns.build.nacl import TierNetworkAcls
+from vpc_patterns.build.nat_instance import SelfHealingNatInstance
+from vpc_patterns.plan.network import (
+    DEFAULT_AZ_SLOTS,
+    DEFAULT_CIDR,
+    GATEWAY_ENDPOINT_SERVICES,
+    AzPlacement,
+    NatKind,
+    NatProvider,
+    RouteTarget,
+    SubnetKind,
+    Tier,
+    VpcPlan,
+    plan_network,
+)
+
+#: CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+    2192, 2557, 2922, 3288, 3653,
+)
+#: One year: PCI DSS 10.7 and most audit regimes ask for a year of network logs.
+DEFAULT_FLOW_LOG_RETENTION_DAYS = 365
+#: Tag keys the CDK's own ``Vpc.fromLookup`` reads to classify subnets, so a
+#: network built here can be looked up by other CDK apps.
+_CDK_SUBNET_TYPE = {
+    SubnetKind.PUBLIC: "Public",
+    SubnetKind.PRIVATE: "Private",
+    SubnetKind.ISOLATED: "Isolated",
+}
+#: Below CDK's default tag priority (100), so specific Name tags win.
+FALLBACK_NAME_TAG_PRIORITY = 50
+
+
+class BestPracticeVpc(Construct):
+    """A multi-AZ VPC with public, private and isolated tiers.
+
+    All options are keyword-only and optional; see the README for each default
+    and the reason for it. Invalid options raise :class:`ConfigError` before any
+    resource is created.
+
+    Attributes:
+        vpc: an ``ec2.IVpc`` for any CDK construct (RDS, ECS, Lambda, ...);
+            ``SubnetSelection(subnet_type=...)`` and
+            ``SubnetSelection(subnet_group_name=<tier>)`` pick the tiers.
+        plan: the :class:`VpcPlan` the network was built from.
+        cfn_vpc, subnets, route_tables, nat_gateways, nat_instances,
+        internet_gateway, gateway_endpoints, flow_log, flow_log_group,
+        logs_key: the underlying resources, for escape hatches.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        cidr: str = DEFAULT_CIDR,
+        max_azs: int | None = None,
+        availability_zones: Sequence[str] | None = None,
+        availability_zone_ids: Sequence[str] | None = None,
+        tiers: Sequence[Tier] | None = None,
+        az_slots: int = DEFAULT_AZ_SLOTS,
+        nat: NatProvider | None = None,
+        gateway_endpoints: Sequence[str] = GATEWAY_ENDPOINT_SERVICES,
+        flow_log: bool = True,
+        flow_log_retention_days: int = DEFAULT_FLOW_LOG_RETENTION_DAYS,
+        logs_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        restrict_default_security_group: bool = True,
+        network_acls: bool = True,
+        acl_rules: Mapping[str, Sequence[AclRule]] | None = None,
+        public_ingress_ports: Sequence[int] = DEFAULT_PUBLIC_INGRESS_PORTS,
+        isolated_reachable_from: Mapping[str, Sequence[str]] | None = None,
+        acl_findings_as_errors: bool = False,
+        intents: Sequence[Intent] = (),
+        default_intents: bool = True,
+        name: str | None = None,
+    ) -> None:
+        # ---- validate everything before the first resource exists ----------
+        plan = plan_network(
+            cidr=cidr,
+            max_azs=max_azs,
+            availability_zones=availability_zones,
+            availability_zone_ids=availability_zone_ids,
+            tiers=tiers,
+            az_slots=az_slots,
+            nat=nat,
+            gateway_endpoints=gateway_endpoints,
+        )
+        if flow_log and flow_log_retention_days not in LOG_RETENTION_DAYS:
+            raise ConfigError(
+                f"flow_log_retention_days {flow_log_retention_days!r} is not a CloudWatch "
+                f"Logs retention; accepted: {', '.join(map(str, LOG_RETENTION_DAYS))}"
+            )
+        if not isinstance(logs_removal_policy, RemovalPolicy):
+            raise ConfigError(
+                f"logs_removal_policy {logs_removal_policy!r} must be an aws_cdk.RemovalPolicy "
+                "(RETAIN keeps flow logs as audit evidence; DESTROY for throw-away environments)"
+            )
+        for flag, value in (("flow_log", flow_log),
+                            ("restrict_default_security_group", restrict_default_security_group)):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{flag} {value!r} must be True or False")
+        if name is not None and (not isinstance(name, str) or not 1 <= len(name) <= 200):
+            raise ConfigError(f"name {name!r} must be a string of 1..200 characters")
+        if not isinstance(id, str) or not id:
+            raise ConfigError(f"construct id {id!r} must be a non-empty string")
+        if not isinstance(network_acls, bool):
+            raise ConfigError(f"network_acls {network_acls!r} must be True or False")
+        acl_plan: AclPlan | None = None
+        if network_acls:
+            acl_plan = plan_acls(
+                plan, user_rules=acl_rules, public_ingress_ports=public_ingress_ports,
+                reachable_from=isolated_reachable_from, findings_as_errors=acl_findings_as_errors,
+            )
+        elif acl_rules:
+            raise ConfigError("acl_rules are given but network_acls=False; drop one of them")
+        recorded_intents = plan_intents(
+            plan, intents, default_intents,
+            public_ports=tuple(public_ingress_ports) if network_acls else None,
+        )
+
+        super().__init__(scope, id)
+        self.plan: VpcPlan = plan
+        self._name = name or self.node.path
+        self._acl_plan = acl_plan
+        self.intents: tuple[Intent, ...] = recorded_intents
+        self._build(
+            flow_log=flow_log,
+            retention=flow_log_retention_days,
+            removal=logs_removal_policy,
+            restrict_default_sg=restrict_default_security_group,
+        )
+
+    # ------------------------------------------------------------------ build
+    # Network resources get their tags as CloudFormation properties: every
+    # Tags.of(...).add(...) is two jsii round-trips, and a VPC has dozens of
+    # taggable resources (synthesis time is dominated by jsii calls).
+    def _tags(self, suffix: str | None = None, **extra: str) -> list[CfnTag]:
+        name = f"{self._name}/{suffix}" if suffix else self._name
+        return [CfnTag(key="Name", value=name)] + [
+            CfnTag(key=k, value=v) for k, v in extra.items()
+        ]
+
+    def _fallback_name(self, construct: Construct) -> None:
+        """Name every taggable resource under ``construct`` (keys, log groups,
+        roles, functions) that has no specific Name of its own."""
+        Tags.of(construct).add("Name", self._name, priority=FALLBACK_NAME_TAG_PRIORITY)
+
+    def _az_props(self, az: AzPlacement) -> dict[str, str]:
+        if az.name is not None:
+            return {"availability_zone": az.name}
+        if az.zone_id is not None:
+            return {"availability_zone_id": az.zone_id}
+        if az.index not in self._az_tokens:
+            self._az_tokens[az.index] = Fn.select(az.index, Fn.get_azs())
+        return {"availability_zone": self._az_tokens[az.index]}
+
+    def _build(
+        self, *, flow_log: bool, retention: int, removal: RemovalPolicy, restrict_default_sg: bool
+    ) -> None:
+        plan = self.plan
+        self._az_tokens: dict[int, str] = {}
+        self.cfn_vpc = ec2.CfnVPC(
+            self, "Resource", cidr_block=plan.cidr, enable_dns_hostnames=True,
+            enable_dns_support=True, tags=self._tags(),
+        )
+        vpc_ref = self._vpc_ref = self.cfn_vpc.ref
+
+        # Internet gateway (only when a public tier exists: nothing else uses it).
+        self.internet_gateway: ec2.CfnInternetGateway | None = None
+        attach: ec2.CfnVPCGatewayAttachment | None = None
+        if plan.subnets_by_kind(SubnetKind.PUBLIC):
+            self.internet_gateway = ec2.CfnInternetGateway(
+                self, "InternetGateway", tags=self._tags("igw"))
+            igw_ref = self.internet_gateway.ref
+            attach = ec2.CfnVPCGatewayAttachment(
+                self, "InternetGatewayAttachment", vpc_id=vpc_ref, internet_gateway_id=igw_ref,
+            )
+
+        # Subnets
+        self.subnets: dict[str, ec2.CfnSubnet] = {}
+        subnet_refs: dict[str, str] = {}
+        for s in plan.subnets:
+            sub = ec2.CfnSubnet(
+                self, s.construct_id,
+                vpc_id=vpc_ref,
+                cidr_block=s.cidr,
+                map_public_ip_on_launch=s.map_public_ip_on_launch,
+                tags=self._tags(f"{s.tier}-{s.az.label}", **{
+                    TAG_TIER: s.tier, TAG_AZ: s.az.label, TAG_CDK_SUBNET_NAME: s.tier,
+                    TAG_CDK_SUBNET_TYPE: _CDK_SUBNET_TYPE[s.kind],
+                }),
+                **self._az_props(s.az),
+            )
+            self.subnets[s.construct_id] = sub
+            subnet_refs[s.construct_id] = sub.ref
+        self._subnet_refs = subnet_refs
+
+        # Route tables and associations
+        self.route_tables: dict[str, ec2.CfnRouteTable] = {}
+        rt_refs: dict[str, str] = {}
+        for rt in plan.route_tables:
+            table = ec2.CfnRouteTable(
+                self, rt.construct_id, vpc_id=vpc_ref,
+                tags=self._tags(f"{rt.tier}-{rt.az.label}" if rt.az else rt.tier,
+                                **{TAG_TIER: rt.tier}),
+            )
+            self.route_tables[rt.construct_id] = table
+            rt_refs[rt.construct_id] = table.ref
+            for sid in rt.subnets:
+                ec2.CfnSubnetRouteTableAssociation(
+                    self.subnets[sid], "RouteTableAssociation",
+                    subnet_id=subnet_refs[sid], route_table_id=rt_refs[rt.construct_id],
+                )
+        self._rt_refs = rt_refs
+
+        # Public default routes; NATs depend on them (a NAT with no way out
+        # would accept traffic and drop it).
+        public_routes: list[ec2.CfnRoute] = []
+        for rt in plan.route_tables:
+            for r in rt.routes:
+                if r.target is RouteTarget.INTERNET_GATEWAY:
+                    assert self.internet_gateway is not None and attach is not None
+                    route = ec2.CfnRoute(
+                        self.route_tables[rt.construct_id], "DefaultRoute",
+                        route_table_id=rt_refs[rt.construct_id],
+                        destination_cidr_block=r.destination,
+                        gateway_id=igw_ref,
+                    )
+                    route.node.add_dependency(attach)
+                    public_routes.append(route)
+                    acknowledge_in_packs(
+                        route, "VPCNoUnrestrictedRouteToIGW",
+                        "This is the public tier's default route: public subnets exist to hold "
+                        "internet-facing load balancers and the NATs; private and isolated tiers "
+                        "have no route to the internet gateway.",
+                    )
+
+        # NATs
+        self.nat_gateways: dict[str, ec2.CfnNatGateway] = {}
+        self.nat_instances: dict[str, SelfHealingNatInstance] = {}
+        nat_targets: dict[str, tuple[str, str]] = {}  # nat id -> (prop name, ref)
+        nat_sg: ec2.CfnSecurityGroup | None = None
+        for n in plan.nats:
+            subnet_ref = subnet_refs[n.subnet]
+            if n.kind is NatKind.GATEWAY:
+                eip = ec2.CfnEIP(self, f"{n.construct_id}Eip", domain="vpc",
+                                 tags=self._tags(f"nat-{n.az.label}"))
+                gw = ec2.CfnNatGateway(
+                    self, n.construct_id, subnet_id=subnet_ref,
+                    allocation_id=eip.attr_allocation_id, tags=self._tags(f"nat-{n.az.label}"),
+                )
+                for route in public_routes:
+                    gw.node.add_dependency(route)
+                self.nat_gateways[n.construct_id] = gw
+                nat_targets[n.construct_id] = ("nat_gateway_id", gw.ref)
+            else:
+                if nat_sg is None:
+                    nat_sg = SelfHealingNatInstance.security_group(
+                        self, "NatInstanceSecurityGroup", vpc_id=vpc_ref,
+                        private_ranges=plan.private_ranges(), ports=plan.nat.allowed_ports,
+                    )
+                    Tags.of(nat_sg).add("Name", f"{self._name}/nat-instance")
+                inst = SelfHealingNatInstance(
+                    self, n.construct_id,
+                    subnet_id=subnet_ref,
+                    security_group=nat_sg,
+                    instance_type=n.instance_type or plan.nat.instance_type,
+                    name=f"{self._name}/nat-{n.az.label}",
+                )
+                for route in public_routes:
+                    inst.node.add_dependency(route)
+                self._fallback_name(inst)  # its role and launch template
+                self.nat_instances[n.construct_id] = inst
+                nat_targets[n.construct_id] = ("network_interface_id", inst.network_interface.ref)
+
+        for rt in plan.route_tables:
+            for r in rt.routes:
+                if r.target is RouteTarget.INTERNET_GATEWAY:
+                    continue
+                prop, ref = nat_targets[r.target_id]
+                ec2.CfnRoute(
+                    self.route_tables[rt.construct_id], "DefaultRoute",
+                    route_table_id=rt_refs[rt.construct_id],
+                    destination_cidr_block=r.destination,
+                    **{prop: ref},
+                )
+
+        # Gateway endpoints: free, and keep S3/DynamoDB traffic off the NATs.
+        self.gateway_endpoints: dict[str, ec2.CfnVPCEndpoint] = {}
+        for g in plan.gateway_endpoints:
+            ep = ec2.CfnVPCEndpoint(
+                self, g.construct_id,
+                vpc_id=vpc_ref,
+                service_name=Fn.join("", ["com.amazonaws.", Aws.REGION, f".{g.service}"]),
+                vpc_endpoint_type="Gateway",
+                route_table_ids=[rt_refs[r] for r in g.route_tables],
+                tags=self._tags(f"{g.service}-endpoint"),
+            )
+            self.gateway_endpoints[g.service] = ep
+
+        # Flow log
+        self.logs_key: kms.Key | None = None
+        self.flow_log_group: logs.CfnLogGroup | None = None
+        self.flow_log: ec2.CfnFlowLog | None = None
+        if flow_log or restrict_default_sg:
+            self.logs_key = self._logs_key(removal)
+            self._fallback_name(self.logs_key)
+        if flow_log:
+            self._build_flow_log(retention, removal)
+
+        # The default security group, emptied of rules
+        self.default_security_group_restriction: RestrictDefaultSecurityGroup | None = None
+        if restrict_default_sg:
+            assert self.logs_key is not None
+            self.default_security_group_restriction = RestrictDefaultSecurityGroup(
+                self, "RestrictDefaultSecurityGroup",
+                security_group_id=self.cfn_vpc.attr_default_security_group,
+                logs_key=self.logs_key,
+                removal_policy=removal,
+            )
+            self._fallback_name(self.default_security_group_restriction)
+            acknowledge_in_packs(
+                self.cfn_vpc, "VPCDefaultSecurityGroupClosed",
+                "CloudFormation cannot change the default security group's rules; the "
+                "RestrictDefaultSecurityGroup custom resource of this construct revokes both "
+                "default rules at deploy time.",
+            )
+
+        self.vpc: ec2.IVpc = self._as_ivpc()
+
+        # The intents `python -m vpc_patterns verify` proves on the template.
+        self.cfn_vpc.add_metadata(INTENTS_METADATA_KEY, intents_metadata(self.intents))
+
+        # Network ACLs per tier (planned and checked before super().__init__).
+        self.network_acls: TierNetworkAcls | None = None
+        if self._acl_plan is not None:
+            self.network_acls = TierNetworkAcls(
+                self, "NetworkAcls", network=self, acl_plan=self._acl_plan
+            )
+
+    def _logs_key(self, removal: RemovalPolicy) -> kms.Key:
+        return logs_key(self, "LogsKey", description=f"Encrypts the network logs of {self._name}",
+                        removal_policy=removal)
+
+    def _build_flow_log(self, retention: int, removal: RemovalPolicy) -> None:
+        assert self.logs_key is not None
+        stack = Stack.of(self)
+        group = logs.CfnLogGroup(
+            self, "FlowLogGroup",
+            retention_in_days=retention,
+            kms_key_id=self.logs_key.key_arn,
+            tags=self._tags("flow-log"),
+        )
+        group.apply_removal_policy(removal)
+        self.flow_log_group = group
+        role = iam.Role(
+            self, "FlowLogRole",
+            description="Lets VPC Flow Logs write this VPC's flow log group",
+            assumed_by=iam.ServicePrincipal(
+                "vpc-flow-logs.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            ),
+        )
+        self._fallback_name(role)
+        policy = managed_policy(
+            self, "FlowLogPolicy", role=role,
+            description="Write this VPC's flow log group (the Arn attribute covers its streams)",
+            statements=[iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                resources=[group.attr_arn],
+            )],
+        )
+        self.flow_log = ec2.CfnFlowLog(
+            self, "FlowLog",
+            resource_id=self._vpc_ref,
+            resource_type="VPC",
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_group_name=group.ref,
+            deliver_logs_permission_arn=role.role_arn,
+            tags=self._tags("flow-log"),
+        )
+        self.flow_log.node.add_dependency(policy)
+
+    def _as_ivpc(self) -> ec2.IVpc:
+        plan = self.plan
+        az_tokens: list[str] = []
+        first_tier = plan.subnets[0].tier if plan.subnets else None
+        for az in plan.azs:
+            if az.name is not None:
+                az_tokens.append(az.name)
+            elif az.zone_id is not None and first_tier is not None:
+                # Resolve the AZ name the id maps to in this account at deploy time.
+                az_tokens.append(self.subnets[plan.subnet(first_tier, az.index).construct_id]
+                                 .attr_availability_zone)
+            else:
+                az_tokens.append(self._az_props(az)["availability_zone"])
+
+        def group(kind: SubnetKind) -> dict[str, list[str]]:
+            subs = plan.subnets_by_kind(kind)
+            names: list[str] = []
+            for s in subs:
+                if s.tier not in names:
+                    names.append(s.tier)
+            return {
+                "ids": [self._subnet_refs[s.construct_id] for s in subs],
+                "names": names,
+                "rts": [self._rt_refs[s.route_table] for s in subs],
+                "cidrs": [s.cidr for s in subs],
+            }
+
+        pub, priv, iso = (group(k) for k in SubnetKind)
+        return ec2.Vpc.from_vpc_attributes(
+            self, "Vpc",
+            vpc_id=self._vpc_ref,
+            vpc_cidr_block=plan.cidr,
+            availability_zones=az_tokens,
+            public_subnet_ids=pub["ids"] or None,
+            public_subnet_names=pub["names"] or None,
+            public_subnet_route_table_ids=pub["rts"] or None,
+            public_subnet_ipv4_cidr_blocks=pub["cidrs"] or None,
+            private_subnet_ids=priv["ids"] or None,
+            private_subnet_names=priv["names"] or None,
+            private_subnet_route_table_ids=priv["rts"] or None,
+            private_subnet_ipv4_cidr_blocks=priv["cidrs"] or None,
+            isolated_subnet_ids=iso["ids"] or None,
+            isolated_subnet_names=iso["names"] or None,
+            isolated_subnet_route_table_ids=iso["rts"] or None,
+            isolated_subnet_ipv4_cidr_blocks=iso["cidrs"] or None,
+        )
+
+    # ------------------------------------------------------------ accessors
+    @property
+    def vpc_id(self) -> str:
+        return self._vpc_ref
+
+    def subnet(self, tier: str, az_index: int) -> ec2.CfnSubnet:
+        """The L1 subnet of ``tier`` in AZ slot ``az_index`` (0-based)."""
+        return self.subnets[self.plan.subnet(tier, az_index).construct_id]

@@ -1,0 +1,593 @@
+"""Questions about one VPC's network, answered from its :class:`VpcModel`.
+
+"Reachable" here means *at the subnet level, through routes and network
+ACLs*: a path exists when the route tables lead there and every ACL on the way
+admits the request and (ACLs being stateless) its reply. Security groups are
+per interface and stateful; a subnet holds no interface until something is
+launched into it, so they are not part of subnet reachability. The one
+exception is a NAT instance the routes point at: its security groups are known
+and limit what the private subnets can send through it, so they are applied.
+
+The internet is every IPv4 address outside the VPC's CIDRs and outside the
+private, shared, loopback, link-local, multicast and reserved ranges
+(:data:`~.ranges.NON_INTERNET`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from vpc_patterns.check.acl import (
+    AclEvaluator,
+    AclHop,
+    FlowResult,
+    PortMap,
+    direct_hops,
+    evaluate_flow,
+    port_space,
+)
+from vpc_patterns.check.model import (
+    NetworkAcl,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    Subnet,
+    TargetKind,
+    VpcModel,
+    az_display,
+)
+from vpc_patterns.check.paths import (
+    Path,
+    Step,
+    note_step,
+    route_step,
+    route_table_step,
+    subnet_step,
+    target_step,
+)
+from vpc_patterns.check.ranges import ALL_ADDRESSES, IntervalSet, cells, cidr_set, internet_space, parse_cidr
+
+YES, NO, UNKNOWN = "yes", "no", "unknown"
+
+#: Route targets that leave the VPC towards networks the template does not
+#: describe; traffic to internet addresses through them may or may not reach
+#: the internet (a central egress VPC behind a transit gateway, an on-premises
+#: proxy behind a VPN).
+_ONWARD = (TargetKind.TRANSIT_GATEWAY, TargetKind.VPN_GATEWAY)
+
+
+@dataclass(frozen=True)
+class InternetPath:
+    """One way between a subnet and (part of) the internet."""
+
+    direction: str  # egress | ingress
+    verdict: str  # yes | no | unknown
+    reason: str
+    steps: Path
+    addresses: IntervalSet
+    flow: FlowResult | None = None
+    #: connectable ports (request and reply admitted)
+    ports: PortMap = field(default_factory=PortMap)
+    #: ``ports`` less those admitted only through ephemeral-return rules
+    counted_ports: PortMap = field(default_factory=PortMap)
+    #: a NAT instance's security groups limited ``ports``
+    security_group_limited: bool = False
+
+
+@dataclass(frozen=True)
+class InternetAnswer:
+    subnet: Subnet
+    direction: str
+    paths: tuple[InternetPath, ...]
+
+    @property
+    def verdict(self) -> str:
+        vs = {p.verdict for p in self.paths}
+        return YES if YES in vs else (UNKNOWN if UNKNOWN in vs else NO)
+
+    @property
+    def ports(self) -> PortMap:
+        out = PortMap()
+        for p in self.paths:
+            if p.verdict == YES:
+                out = out | p.ports
+        return out
+
+    @property
+    def counted_ports(self) -> PortMap:
+        out = PortMap()
+        for p in self.paths:
+            if p.verdict == YES:
+                out = out | p.counted_ports
+        return out
+
+
+@dataclass(frozen=True)
+class RouteLookup:
+    """Where traffic from a subnet to a destination CIDR goes."""
+
+    subnet: Subnet
+    route_table: RouteTable
+    destination: str
+    #: the longest-prefix route that covers the whole destination (None:
+    #: no route covers it, the traffic is dropped)
+    route: Route | None
+    #: more specific routes that win for part of the destination
+    more_specific: tuple[Route, ...] = ()
+    #: prefix-list routes (gateway endpoints) that win for the addresses in
+    #: their lists, which the template does not show
+    prefix_list_routes: tuple[Route, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def steps(self) -> Path:
+        out: list[Step] = [subnet_step(self.subnet), route_table_step(self.route_table)]
+        if self.route is None:
+            out.append(note_step(f"no route covers {self.destination}: dropped"))
+        else:
+            out += [route_step(self.route), target_step(self.route.target)]
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class TierFlow:
+    """What the ACLs let through from every subnet of one tier to every
+    subnet of another (pairs of distinct subnets)."""
+
+    src_tier: str
+    dst_tier: str
+    pairs: tuple[tuple[Subnet, Subnet, FlowResult], ...]
+
+    def connectable(self, *, counted: bool = False) -> PortMap:
+        out = PortMap()
+        for _, _, f in self.pairs:
+            out = out | f.connectable(counted=counted)
+        return out
+
+    def connectable_everywhere(self) -> PortMap:
+        out: PortMap | None = None
+        for _, _, f in self.pairs:
+            ports = f.connectable_everywhere()
+            out = ports if out is None else out & ports
+        return out or PortMap()
+
+
+@dataclass(frozen=True)
+class EndpointAnswer:
+    subnet: Subnet
+    route_table: RouteTable
+    service: str
+    #: the endpoint route in the subnet's route table, if any
+    route: Route | None
+    #: where the service's traffic goes otherwise (LPM for internet addresses)
+    fallback: tuple[tuple[IntervalSet, Route | None], ...] = ()
+
+    @property
+    def steps(self) -> Path:
+        out: list[Step] = [subnet_step(self.subnet), route_table_step(self.route_table)]
+        if self.route is not None:
+            return tuple(out + [route_step(self.route), target_step(self.route.target)])
+        out.append(note_step(f"no {self.service} gateway endpoint route"))
+        for _, r in self.fallback[:1]:
+            if r is None:
+                out.append(note_step("no route to the service's public addresses: dropped"))
+            else:
+                out += [route_step(r), target_step(r.target)]
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class AzAnswer:
+    """One NAT route of a subnet and whether it stays in the subnet's AZ."""
+
+    subnet: Subnet
+    route_table: RouteTable
+    route: Route
+    same_az: bool | None
+
+    @property
+    def steps(self) -> Path:
+        t = self.route.target
+        return (subnet_step(self.subnet), route_table_step(self.route_table),
+                route_step(self.route), target_step(t),
+                Step("az", t.az or "unknown",
+                     f"subnet in {az_display(self.subnet.az)}, target in {az_display(t.az)}"))
+
+
+class NetworkAnalyzer:
+    """Answers questions about one VPC. Cheap to build; caches ACL work."""
+
+    def __init__(self, model: VpcModel) -> None:
+        self.model = model
+        self.subnets = {s.logical_id: s for s in model.subnets}
+        self.route_tables = {rt.logical_id: rt for rt in model.route_tables}
+        self.acls = {a.logical_id: a for a in model.network_acls}
+        self.groups: dict[str, SecurityGroup] = {g.logical_id: g for g in model.security_groups}
+        self.evaluator = AclEvaluator(AclEvaluator.protocols_of(model.network_acls))
+        self.internet = internet_space(model.cidrs)
+        self._vpc_space = IntervalSet()
+        for c in model.cidrs:
+            self._vpc_space = self._vpc_space | cidr_set(c)
+        self._flow_cache: dict[tuple[str, str], FlowResult] = {}
+        self._egress_cache: dict[str, InternetAnswer] = {}
+        self._ingress_cache: dict[str, InternetAnswer] = {}
+
+    # -- basics ------------------------------------------------------------
+    def subnet(self, subnet_id: str) -> Subnet:
+        return self.subnets[subnet_id]
+
+    def route_table_of(self, subnet: Subnet) -> RouteTable:
+        return self.route_tables[subnet.route_table]
+
+    def acl_of(self, subnet: Subnet) -> NetworkAcl:
+        return self.acls[subnet.network_acl]
+
+    def addresses(self, subnet: Subnet) -> tuple[IntervalSet, bool]:
+        """The subnet's addresses, and whether they are approximate (CIDR
+        unknown: the VPC's range, or every address, stands in)."""
+        if subnet.cidr is not None:
+            return cidr_set(subnet.cidr), False
+        return (self._vpc_space or ALL_ADDRESSES), True
+
+    # -- routing -----------------------------------------------------------
+    @staticmethod
+    def _ipv4_routes(rt: RouteTable) -> list[Route]:
+        return [r for r in rt.routes if r.cidr is not None and not r.ipv6]
+
+    def lpm(self, rt: RouteTable, address: int) -> Route | None:
+        best: Route | None = None
+        best_key = (-1, False)
+        for r in self._ipv4_routes(rt):
+            assert r.cidr is not None
+            if int(r.cidr.network_address) <= address <= int(r.cidr.broadcast_address):
+                key = (r.cidr.prefixlen, r.origin != "propagated")
+                if key > best_key:
+                    best, best_key = r, key
+        return best
+
+    def lookup(self, rt: RouteTable, space: IntervalSet) -> list[tuple[IntervalSet, Route | None]]:
+        """Split ``space`` by the route that carries each part (longest prefix
+        match; static routes win over propagated ones of the same length)."""
+        splitters = [cidr_set(r.cidr) for r in self._ipv4_routes(rt) if r.cidr is not None]
+        groups: dict[str, tuple[IntervalSet, Route | None]] = {}
+        for c in cells(space, splitters):
+            r = self.lpm(rt, c.ranges[0][0])
+            key = r.logical_id if r is not None else ""
+            prev = groups.get(key)
+            groups[key] = ((prev[0] | c) if prev else c, r)
+        return list(groups.values())
+
+    def unresolved_routes(self, rt: RouteTable) -> list[Route]:
+        return [r for r in rt.routes
+                if r.cidr is None and not r.ipv6 and r.prefix_list is None and r.origin == "template"]
+
+    def route_lookup(self, subnet_id: str, destination: str) -> RouteLookup:
+        """Where traffic from ``subnet_id`` to ``destination`` (a CIDR or an
+        address) goes: the longest-prefix route over the subnet's route table."""
+        sub = self.subnets[subnet_id]
+        rt = self.route_table_of(sub)
+        net = parse_cidr(destination)
+        if net is None:
+            raise ValueError(f"destination {destination!r} is not an IPv4 CIDR or address")
+        best: Route | None = None
+        best_key = (-1, False)
+        inside: list[Route] = []
+        for r in self._ipv4_routes(rt):
+            assert r.cidr is not None
+            if net.subnet_of(r.cidr):
+                key = (r.cidr.prefixlen, r.origin != "propagated")
+                if key > best_key:
+                    best, best_key = r, key
+            elif r.cidr.subnet_of(net):
+                inside.append(r)
+        notes: list[str] = []
+        for r in self.unresolved_routes(rt):
+            notes.append(f"route {r.logical_id} has a destination the template does not "
+                         "determine; it may apply")
+        if rt.dynamic_propagation:
+            notes.append(f"VPN gateway(s) {', '.join(rt.propagating_gateways)} propagate routes "
+                         "learned by BGP into this table; a propagated route may apply")
+        if rt.implicit:
+            notes.append("the subnet uses the main route table, assumed to hold only the local route")
+        pls = tuple(r for r in rt.routes if r.prefix_list is not None)
+        return RouteLookup(sub, rt, str(net), best, tuple(inside), pls, tuple(notes))
+
+    # -- internet ------------------------------------------------------------
+    def _igw_attached(self) -> bool:
+        """An internet gateway of the template is attached to the VPC, or a
+        route names one by literal id (attached outside the template)."""
+        return any(g.kind is TargetKind.INTERNET_GATEWAY and g.attached for g in self.model.gateways) \
+            or any(r.target.kind is TargetKind.INTERNET_GATEWAY and r.target.attached
+                   and r.target.resource_type is None
+                   for rt in self.model.route_tables for r in rt.routes)
+
+    def internet_egress(self, subnet_id: str) -> InternetAnswer:
+        """Can the subnet reach the internet, and how (per route)."""
+        if subnet_id in self._egress_cache:
+            return self._egress_cache[subnet_id]
+        sub = self.subnets[subnet_id]
+        rt = self.route_table_of(sub)
+        src, approx = self.addresses(sub)
+        paths: list[InternetPath] = []
+        for space, route in self.lookup(rt, self.internet):
+            base: list[Step] = [subnet_step(sub), route_table_step(rt)]
+            if route is None:
+                paths.append(InternetPath("egress", NO, "no route to internet addresses",
+                                          tuple(base + [note_step("no route: dropped")]), space))
+                continue
+            steps = base + [route_step(route), target_step(route.target)]
+            paths.append(self._egress_via(sub, src, approx, space, route, steps))
+        for r in self.unresolved_routes(rt):
+            if r.target.kind in (TargetKind.INTERNET_GATEWAY, TargetKind.NAT_GATEWAY,
+                                 TargetKind.NAT_INSTANCE, TargetKind.UNKNOWN, *_ONWARD):
+                paths.append(InternetPath(
+                    "egress", UNKNOWN, f"route {r.logical_id} to {r.target.label} has a destination "
+                    "the template does not determine",
+                    (subnet_step(sub), route_table_step(rt), route_step(r), target_step(r.target)),
+                    IntervalSet()))
+        ans = InternetAnswer(sub, "egress", tuple(paths))
+        self._egress_cache[subnet_id] = ans
+        return ans
+
+    def _egress_via(self, sub: Subnet, src: IntervalSet, approx: bool, space: IntervalSet,
+                    route: Route, steps: list[Step]) -> InternetPath:
+        t = route.target
+        kind = t.kind
+        acl = self.acl_of(sub)
+        if kind is TargetKind.INTERNET_GATEWAY:
+            if not t.attached:
+                return InternetPath("egress", NO, f"internet gateway {t.ref} is not attached to the "
+                                    "VPC", tuple(steps), space)
+            req, rep = direct_hops(acl, sub.logical_id, None, None)
+            flow = evaluate_flow(self.evaluator, src, space, req, rep, approximate=approx)
+            return self._path_from_flow("egress", tuple(steps), space, flow)
+        if kind in (TargetKind.NAT_GATEWAY, TargetKind.NAT_INSTANCE):
+            if t.private_nat:
+                return InternetPath("egress", NO, f"NAT gateway {t.ref} is private (no internet)",
+                                    tuple(steps), space)
+            if t.subnet is None or t.subnet not in self.subnets:
+                return InternetPath("egress", UNKNOWN, f"the subnet of {t.ref} is not in the "
+                                    "template", tuple(steps), space)
+            nat_sub = self.subnets[t.subnet]
+            nat_rt = self.route_table_of(nat_sub)
+            nat_acl = self.acl_of(nat_sub)
+            sub_paths: list[InternetPath] = []
+            for part, r2 in self.lookup(nat_rt, space):
+                s2 = steps + [subnet_step(nat_sub), route_table_step(nat_rt)]
+                if r2 is None or r2.target.kind is not TargetKind.INTERNET_GATEWAY \
+                        or not r2.target.attached:
+                    what = "no route" if r2 is None else f"{r2.label} -> {r2.target.label}"
+                    s2 += [route_step(r2), target_step(r2.target)] if r2 is not None else []
+                    sub_paths.append(InternetPath(
+                        "egress", NO, f"the NAT's subnet {nat_sub.logical_id} does not route to an "
+                        f"attached internet gateway ({what})", tuple(s2), part))
+                    continue
+                s2 += [route_step(r2), target_step(r2.target)]
+                req = [AclHop(acl, True, sub.logical_id, "dst"),
+                       AclHop(nat_acl, False, nat_sub.logical_id, "src"),
+                       AclHop(nat_acl, True, nat_sub.logical_id, "dst")]
+                rep = [AclHop(nat_acl, False, nat_sub.logical_id, "dst"),
+                       AclHop(nat_acl, True, nat_sub.logical_id, "src"),
+                       AclHop(acl, False, sub.logical_id, "dst")]
+                flow = evaluate_flow(self.evaluator, src, part, req, rep, approximate=approx)
+                path = self._path_from_flow("egress", tuple(s2), part, flow)
+                if kind is TargetKind.NAT_INSTANCE and path.verdict == YES:
+                    path = self._limit_by_groups(path, t.security_groups, src, part)
+                sub_paths.append(path)
+            if len(sub_paths) == 1:
+                return sub_paths[0]
+            # The NAT's route table splits these addresses further (rare: a
+            # more specific route in the public tier). One path per route of
+            # the subnet is reported: the most permissive part stands for it.
+            for want in (YES, UNKNOWN, NO):
+                for p in sub_paths:
+                    if p.verdict == want:
+                        return p
+        if kind in _ONWARD:
+            return InternetPath("egress", UNKNOWN, f"leaves the VPC through {t.label}; whether it "
+                                "reaches the internet depends on networks beyond this template",
+                                tuple(steps), space)
+        if kind is TargetKind.UNKNOWN:
+            return InternetPath("egress", UNKNOWN, f"target {t.ref} is not resolvable",
+                                tuple(steps), space)
+        return InternetPath("egress", NO, f"{t.label} does not lead to the internet",
+                            tuple(steps), space)
+
+    def _limit_by_groups(self, path: InternetPath, groups: Iterable[str], src: IntervalSet,
+                         dst: IntervalSet) -> InternetPath:
+        """Apply a NAT instance's security groups (stateful: no reply check)."""
+        sgs = [self.groups.get(g) for g in groups]
+        if not sgs or any(g is None for g in sgs):
+            return path
+        inbound = self._sg_ports([g for g in sgs if g], egress=False, peer=src)
+        outbound = self._sg_ports([g for g in sgs if g], egress=True, peer=dst)
+        ports = path.ports & inbound & outbound
+        counted = path.counted_ports & inbound & outbound
+        verdict = YES if ports else NO
+        reason = path.reason + f"; the NAT instance's security groups admit {ports.describe()}"
+        return InternetPath(path.direction, verdict, reason, path.steps, path.addresses, path.flow,
+                            ports, counted, True)
+
+    def _sg_ports(self, groups: list[SecurityGroup], *, egress: bool, peer: IntervalSet) -> PortMap:
+        out: dict[int, IntervalSet] = {}
+        protos = self.evaluator.protocols
+        for g in groups:
+            for r in g.rules:
+                if r.egress != egress or r.peer_kind != "cidr":
+                    continue
+                net = parse_cidr(r.peer)
+                if net is None or not (cidr_set(net) & peer):
+                    continue
+                targets = protos if r.protocol == -1 else ((r.protocol,) if r.protocol in protos else ())
+                for p in targets:
+                    span = port_space(p) if r.protocol == -1 or r.ports is None else r.ports
+                    out[p] = out.get(p, IntervalSet()) | (span & port_space(p))
+        return PortMap.of(out)
+
+    def _path_from_flow(self, direction: str, steps: Path, space: IntervalSet,
+                        flow: FlowResult) -> InternetPath:
+        ports = flow.connectable()
+        counted = flow.connectable(counted=True)
+        if flow.uncertain:
+            return InternetPath(direction, UNKNOWN, "network ACL entries the template does not "
+                                "determine: " + "; ".join(flow.uncertain), steps, space, flow,
+                                ports, counted)
+        if ports:
+            return InternetPath(direction, YES, f"the ACLs admit {ports.describe()}", steps, space,
+                                flow, ports, counted)
+        return InternetPath(direction, NO, "the routes lead there but the network ACLs drop all "
+                            "of it (request or reply)", steps, space, flow, ports, counted)
+
+    def internet_ingress(self, subnet_id: str) -> InternetAnswer:
+        """Can the internet open connections to the subnet, and on which ports:
+        an attached internet gateway, a route back to it for the client's
+        address, the subnet ACL admitting the request and its reply."""
+        if subnet_id in self._ingress_cache:
+            return self._ingress_cache[subnet_id]
+        sub = self.subnets[subnet_id]
+        rt = self.route_table_of(sub)
+        acl = self.acl_of(sub)
+        dst, approx = self.addresses(sub)
+        paths: list[InternetPath] = []
+        if not self._igw_attached():
+            paths.append(InternetPath("ingress", NO, "no internet gateway is attached to the VPC",
+                                      (note_step("no internet gateway"), subnet_step(sub)),
+                                      self.internet))
+        else:
+            for space, route in self.lookup(rt, self.internet):
+                steps: list[Step] = [Step("internet", "", f"internet ({_short(space)})"),
+                                     subnet_step(sub),
+                                     Step("route-table", rt.logical_id,
+                                          f"replies: route table {rt.logical_id}")]
+                if route is None or route.target.kind is not TargetKind.INTERNET_GATEWAY \
+                        or not route.target.attached:
+                    if route is not None:
+                        steps += [route_step(route), target_step(route.target)]
+                    why = ("no route back" if route is None else
+                           f"replies take {route.label} to {route.target.label}, not an internet gateway")
+                    paths.append(InternetPath("ingress", NO, why, tuple(steps), space))
+                    continue
+                steps += [route_step(route), target_step(route.target)]
+                req = [AclHop(acl, False, sub.logical_id, "src")]
+                rep = [AclHop(acl, True, sub.logical_id, "src")]
+                flow = evaluate_flow(self.evaluator, space, dst, req, rep, approximate=approx)
+                paths.append(self._path_from_flow("ingress", tuple(steps), space, flow))
+            for r in self.unresolved_routes(rt):
+                if r.target.kind in (TargetKind.INTERNET_GATEWAY, TargetKind.UNKNOWN):
+                    paths.append(InternetPath(
+                        "ingress", UNKNOWN, f"route {r.logical_id} to {r.target.label} has a "
+                        "destination the template does not determine",
+                        (subnet_step(sub), route_table_step(rt), route_step(r), target_step(r.target)),
+                        IntervalSet()))
+        ans = InternetAnswer(sub, "ingress", tuple(paths))
+        self._ingress_cache[subnet_id] = ans
+        return ans
+
+    # -- inside the VPC ------------------------------------------------------
+    def flow(self, src_id: str, dst_id: str) -> FlowResult:
+        """What the ACLs let through from one subnet to another (both ways)."""
+        key = (src_id, dst_id)
+        if key in self._flow_cache:
+            return self._flow_cache[key]
+        s, d = self.subnets[src_id], self.subnets[dst_id]
+        sa, s_approx = self.addresses(s)
+        da, d_approx = self.addresses(d)
+        req, rep = direct_hops(self.acl_of(s), src_id, self.acl_of(d), dst_id)
+        f = evaluate_flow(self.evaluator, sa, da, req, rep, approximate=s_approx or d_approx)
+        self._flow_cache[key] = f
+        return f
+
+    def tier_flow(self, src_tier: str, dst_tier: str) -> TierFlow:
+        pairs = []
+        for s in self.model.subnets_of(src_tier):
+            for d in self.model.subnets_of(dst_tier):
+                if s.logical_id != d.logical_id:
+                    pairs.append((s, d, self.flow(s.logical_id, d.logical_id)))
+        return TierFlow(src_tier, dst_tier, tuple(pairs))
+
+    def tier_matrix(self) -> dict[tuple[str, str], TierFlow]:
+        """Every ordered pair of tiers (a tier with itself: between its
+        subnets in different AZs)."""
+        tiers = self.model.tiers()
+        return {(a, b): self.tier_flow(a, b) for a in tiers for b in tiers}
+
+    def intra_vpc_route_notes(self, src: Subnet, dst: Subnet) -> list[str]:
+        """Routes more specific than the local route that divert traffic
+        between two subnets through an appliance."""
+        if dst.cidr is None:
+            return []
+        look = self.route_lookup(src.logical_id, str(dst.cidr))
+        if look.route is not None and look.route.target.kind is not TargetKind.LOCAL:
+            return [f"{src.logical_id} reaches {dst.logical_id} through {look.route.label} -> "
+                    f"{look.route.target.label}, not the local route"]
+        return []
+
+    # -- endpoints, AZs, external routes -----------------------------------
+    def gateway_endpoint_route(self, subnet_id: str, service: str) -> EndpointAnswer:
+        sub = self.subnets[subnet_id]
+        rt = self.route_table_of(sub)
+        route = next((r for r in rt.routes
+                      if r.origin == "endpoint" and r.target.service == service), None)
+        if route is None:
+            route = next((r for r in rt.routes if r.prefix_list is not None
+                          and r.origin == "template" and r.target.kind is TargetKind.GATEWAY_ENDPOINT
+                          and r.target.service == service), None)
+        fallback = () if route is not None else tuple(self.lookup(rt, self.internet))
+        return EndpointAnswer(sub, rt, service, route, fallback)
+
+    def nat_routes(self, subnet_id: str) -> list[AzAnswer]:
+        """Every route of the subnet towards internet addresses whose target
+        is a NAT (gateway or instance), with whether the NAT is in the
+        subnet's AZ (None: an AZ is unknown, or named in different ways)."""
+        sub = self.subnets[subnet_id]
+        rt = self.route_table_of(sub)
+        out = []
+        for r in rt.routes:
+            if r.target.kind not in (TargetKind.NAT_GATEWAY, TargetKind.NAT_INSTANCE):
+                continue
+            if r.cidr is not None and not (cidr_set(r.cidr) & self.internet):
+                continue
+            out.append(AzAnswer(sub, rt, r, same_az(sub.az, r.target.az)))
+        return out
+
+    def external_routes(self, subnet_id: str) -> list[Route]:
+        """Routes of the subnet to networks outside the VPC that are not the
+        internet: peering, VPN, transit gateway (known destinations only)."""
+        rt = self.route_table_of(self.subnets[subnet_id])
+        return [r for r in rt.routes if r.cidr is not None and r.target.kind in
+                (TargetKind.PEERING, TargetKind.VPN_GATEWAY, TargetKind.TRANSIT_GATEWAY)]
+
+    def external_flow(self, subnet_id: str, route: Route, *, inbound: bool) -> FlowResult:
+        """ACL verdict for traffic between the subnet and a route's destination
+        (the far side's own filters are not in the template)."""
+        sub = self.subnets[subnet_id]
+        addrs, approx = self.addresses(sub)
+        assert route.cidr is not None
+        remote = cidr_set(route.cidr)
+        acl = self.acl_of(sub)
+        if inbound:
+            req = [AclHop(acl, False, subnet_id, "src")]
+            rep = [AclHop(acl, True, subnet_id, "src")]
+            return evaluate_flow(self.evaluator, remote, addrs, req, rep, approximate=approx)
+        req2, rep2 = direct_hops(acl, subnet_id, None, None)
+        return evaluate_flow(self.evaluator, addrs, remote, req2, rep2, approximate=approx)
+
+
+def same_az(a: str | None, b: str | None) -> bool | None:
+    """Whether two AZ keys name the same AZ (None when that cannot be told)."""
+    if a is None or b is None or a == "unknown" or b == "unknown":
+        return None
+    if a == b:
+        return True
+    if a.split(":", 1)[0] != b.split(":", 1)[0]:
+        return None  # an index and a name (or an id) cannot be compared
+    return False
+
+
+def _short(space: IntervalSet) -> str:
+    if space.size() > 2**24:
+        return "public addresses"
+    text = space.describe_addresses()
+    return text if len(text) < 60 else text[:57] + "..."
+
