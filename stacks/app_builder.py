@@ -14,8 +14,8 @@ from stacks.config import (
 )
 from vpc_patterns.errors import ConfigError
 
-from .connectivity_parts_a import PeeringStack
-from .network_stack import NetworkStack
+from stacks.network_stack import NetworkStack
+from stacks.peering_stack import PeeringStack
 
 STACK_NAME = "vpc-patterns-{env}"
 

@@ -16,8 +16,14 @@ from vpc_patterns.plan.network import SubnetKind
 from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgPeer, SgRule
 from vpc_patterns.build.security_groups import WorkloadSecurityGroups
 
-from .connectivity_parts_a import add_instance_with_extra_eni, add_interface_endpoints, peer_acl_rules_for
-from .connectivity_parts_b import add_direct_connect, add_site_to_site_vpn, merged_acl_rules
+from stacks.connectivity import (
+    add_direct_connect,
+    add_instance_with_extra_eni,
+    add_interface_endpoints,
+    add_site_to_site_vpn,
+    merged_acl_rules,
+)
+from stacks.peering_stack import peer_acl_rules_for
 from vpc_patterns.plan.vpn import on_premises_acl_rules
 
 

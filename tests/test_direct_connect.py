@@ -9,7 +9,7 @@ packs as validation plugins:
   network's logs key, default allowed prefix = the VPC CIDR);
 * ``DxOnly``: a VirtualPrivateGateway without VPN, wider allowed prefixes;
   and a gateway given by id, with its own logs key;
-* ``ReferenceLike``: what stacks/connectivity_parts_b.py adds to the prod
+* ``ReferenceLike``: what stacks/connectivity.py adds to the prod
   reference stack (ACL rules, the example VPN, Direct Connect turned on).
 """
 
@@ -41,15 +41,16 @@ from vpc_patterns.build.direct_connect import (
 )
 from vpc_patterns.build.vpn import SiteToSiteVpn, VirtualPrivateGateway
 
-from stacks.connectivity_parts_b import (
+from stacks.connectivity import (
     DIRECT_CONNECT_CONTEXT_KEY,
     EXAMPLE_DIRECT_CONNECT_GATEWAY_ID,
+    EXAMPLE_ON_PREMISES_CIDRS,
     add_direct_connect,
     add_site_to_site_vpn,
     direct_connect_enabled,
     merged_acl_rules,
-    on_premises_acl_rules_for,
 )
+from vpc_patterns.plan.vpn import on_premises_acl_rules
 
 DXGW = "5f294f92-bafb-4011-916d-9b0b0a1b2c3d"
 DXGW2 = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
@@ -100,7 +101,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, cdk_context: dict) -> dict[s
                                      allowed_prefixes=["10.99.0.0/16"])
     r = Stack(app, "ReferenceLike")
     net_r = BestPracticeVpc(r, "Network", cidr="10.20.0.0/16", acl_rules=merged_acl_rules(
-        on_premises_acl_rules_for(), {"private": []}))
+        on_premises_acl_rules(EXAMPLE_ON_PREMISES_CIDRS, {"private": [443]}), {"private": []}))
     vpn_r = add_site_to_site_vpn(r, net_r)
     dx_r = add_direct_connect(r, vpn_r, enabled=True)
     Validations.of(app).add_plugins(*compliance_plugins(app))
@@ -216,7 +217,7 @@ def test_least_privilege_policy(built: dict) -> None:
 
 
 def test_reference_wiring(built: dict) -> None:
-    """stacks/connectivity_parts_b.py: the example VPN with its keys in
+    """stacks/connectivity.py: the example VPN with its keys in
     Secrets Manager, Direct Connect on the VPN's gateway, on-premises HTTPS
     admitted into the private tier."""
     r: Built = built["r"]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from stacks.connectivity_parts_a import PROD_ENDPOINT_SERVICES, peer_acl_rules_for
+from stacks.connectivity import PROD_ENDPOINT_SERVICES
+from stacks.peering_stack import peer_acl_rules_for
 
 
 

@@ -1,20 +1,18 @@
-"""Reference-app wiring for interface endpoints, VPC peering and an extra
-network interface (connectivity issue, items 1, 2 and 5).
-
-Functions the reference app calls; nothing here runs unless called:
+"""What the reference app connects its networks to: interface endpoints, a
+demo host with a fixed-address second interface, a site-to-site VPN to an
+example on-premises network and, when asked, a Direct Connect association.
 
 * :func:`add_interface_endpoints` (prod): the endpoints a private workload
   managed through Systems Manager needs, so it needs no NAT for them;
 * :func:`add_instance_with_extra_eni` (prod): a hardened instance whose second
   interface has a fixed address that outlives the instance;
-* :class:`PeeringStack`: one stack holding every peering of the app (hub and
-  spokes), importing the networks' ids so the network stacks never depend on
-  each other;
-* :func:`peer_acl_rules_for`: the ACL rules a spoke's ``BestPracticeVpc``
-  needs so the hub may open connections into its private tier.
-
-Wiring (what stacks/app_builder.py and stacks/network_stack.py would call) is
-in the report of this change and in :func:`wire`.
+* :func:`add_site_to_site_vpn` (prod): a VPN to a documentation-range device
+  address and 172.16.0.0/16, keys generated into Secrets Manager, alarms on
+  the stack's alarm topic;
+* :func:`add_direct_connect` (prod, off unless asked): the VPN's gateway
+  associated with an example Direct Connect gateway, turned on with
+  ``cdk synth -c vpc_patterns:direct_connect=true``;
+* :func:`merged_acl_rules`: several ``acl_rules`` mappings as one.
 """
 
 from __future__ import annotations
@@ -22,29 +20,37 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Mapping, Sequence
 
-from aws_cdk import Environment, Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from vpc_patterns import BestPracticeVpc
+from aws_cdk import aws_sns as sns
+
+from vpc_patterns import BestPracticeVpc, ConfigError
 from vpc_patterns.build.compliance import acknowledge, managed_policy
+from vpc_patterns.build.direct_connect import DirectConnectAssociation
 from vpc_patterns.build.endpoints import InterfaceEndpoints
 from vpc_patterns.build.eni import ExtraNetworkInterface
-from vpc_patterns.plan.nacl import AclRule
-from vpc_patterns.build.peering import VpcPeering, peer_acl_rules
-from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgPeer, SgRule
 from vpc_patterns.build.security_groups import WorkloadSecurityGroups
-
-from constructs import Construct
+from vpc_patterns.build.vpn import SiteToSiteVpn
+from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgPeer, SgRule
 
 #: What an instance in a private tier needs to be managed through Systems
 #: Manager (Session Manager, Run Command, patching) and to send its logs and
 #: use KMS, with no NAT in the way: 5 services x 3 AZs = 15 endpoint-AZs,
-#: ~$109.50/month in us-east-1 + $0.01/GB (vpc_patterns.endpoints).
+#: ~$109.50/month in us-east-1 + $0.01/GB (vpc_patterns.plan.endpoints).
 PROD_ENDPOINT_SERVICES: tuple[str, ...] = ("ssm", "ssmmessages", "ec2messages", "logs", "kms")
-#: The hub's spokes open HTTPS to each other's workloads (and nothing else).
-PEERED_TCP_PORTS: tuple[int, ...] = (443,)
 #: Smallest Graviton instance: the demo only has to hold an interface.
 DEMO_INSTANCE_TYPE = "t4g.nano"
+#: RFC 5737 documentation address: the VPN deploys and its tunnels stay down
+#: until the real device's address replaces it (vpc_patterns.plan.vpn).
+EXAMPLE_CUSTOMER_GATEWAY_IP = "203.0.113.10"
+#: The example on-premises network (RFC 1918, outside every VPC of the app).
+EXAMPLE_ON_PREMISES_CIDRS: tuple[str, ...] = ("172.16.0.0/16",)
+#: An example Direct Connect gateway id (the format AWS uses: a UUID); the
+#: association is only built when the context flag below is true.
+EXAMPLE_DIRECT_CONNECT_GATEWAY_ID = "5f294f92-bafb-4011-916d-9b0b0a1b2c3d"
+DIRECT_CONNECT_CONTEXT_KEY = "vpc_patterns:direct_connect"
+VPN_ID = "OnPremisesVpn"
 
 
 def add_interface_endpoints(stack: Stack, network: BestPracticeVpc,
@@ -122,42 +128,69 @@ def add_instance_with_extra_eni(stack: Stack, network: BestPracticeVpc, *, tier:
     return instance, eni
 
 
-def peer_acl_rules_for(peer_cidrs: Sequence[str], ports: Sequence[int] = PEERED_TCP_PORTS,
-                       tier: str = "private") -> dict[str, list[AclRule]]:
-    """``acl_rules`` for a network peered with ``peer_cidrs``: admit TCP
-    ``ports`` opened from each peer into ``tier`` (numbered from 1000, ten
-    apart per rule, each peer after the previous one)."""
-    rules: list[AclRule] = []
-    for cidr in peer_cidrs:
-        rules += peer_acl_rules(cidr, ports, first_number=1000 + 10 * len(rules))
-    return {tier: rules}
+def merged_acl_rules(*rule_sets: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
+    """One ``acl_rules`` mapping from several: per tier, the lists joined in
+    order (a plain ``{**a, **b}`` would drop a's rules of a tier b also has)."""
+    out: dict[str, list[Any]] = {}
+    for rules in rule_sets:
+        for tier, items in rules.items():
+            out.setdefault(tier, []).extend(items)
+    return out
 
 
-class PeeringStack(Stack):
-    """Every peering of the app: ``hub`` with each network of ``spokes``,
-    routes both ways on the private tiers. The spokes cannot reach each other
-    through the hub (peering is not transitive): the hub holds shared
-    services, and dev never gets a path to prod."""
+def add_site_to_site_vpn(
+    stack: Stack,
+    network: BestPracticeVpc,
+    *,
+    alarm_topic: sns.ITopic | None = None,
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    customer_gateway_ip: str = EXAMPLE_CUSTOMER_GATEWAY_IP,
+    on_premises_cidrs: Sequence[str] = EXAMPLE_ON_PREMISES_CIDRS,
+    routing: str = "static",
+) -> SiteToSiteVpn:
+    """A static-routing VPN to the example on-premises network with the
+    library's tunnel defaults; the pre-shared keys are generated into one
+    KMS-encrypted secret per tunnel (never in the template). Pass the stack's
+    alarm topic (``NetworkMonitoring.topic``) so VPN alarms go where the NAT
+    alarms go."""
+    return SiteToSiteVpn(
+        stack, VPN_ID,
+        network=network,
+        customer_gateway_ip=customer_gateway_ip,
+        routing=routing,
+        static_routes=list(on_premises_cidrs) if routing == "static" else (),
+        alarm_topic=alarm_topic,
+        removal_policy=removal_policy,
+    )
 
-    def __init__(self, scope: Construct, id: str, *, hub: BestPracticeVpc,
-                 spokes: Mapping[str, BestPracticeVpc], **kwargs: Any) -> None:
-        super().__init__(scope, id, description="vpc_patterns reference peerings (hub and spokes)",
-                         **kwargs)
-        self.peerings: dict[str, VpcPeering] = {}
-        for name, network in spokes.items():
-            cid = "HubTo" + "".join(p.title() for p in name.split("-"))
-            self.peerings[name] = VpcPeering(self, cid, requester=hub, accepter=network)
+
+def direct_connect_enabled(stack: Stack) -> bool:
+    """The ``vpc_patterns:direct_connect`` context flag (default false)."""
+    value = stack.node.try_get_context(DIRECT_CONNECT_CONTEXT_KEY)
+    if value in (None, False, "false", "False", "0", 0):
+        return False
+    if value in (True, "true", "True", "1", 1):
+        return True
+    raise ConfigError(f"{DIRECT_CONNECT_CONTEXT_KEY} = {value!r} must be true or false")
 
 
-def wire(app: Construct, stacks: Mapping[str, Any], *, hub: str = "shared",
-         spokes: Sequence[str] = ("prod", "dev")) -> PeeringStack | None:
-    """Add the peering stack when the app has the hub environment;
-    ``stacks`` maps environment name -> NetworkStack (``.network``)."""
-    if hub not in stacks:
+def add_direct_connect(
+    stack: Stack,
+    vpn: SiteToSiteVpn,
+    *,
+    enabled: bool | None = None,
+    direct_connect_gateway_id: str = EXAMPLE_DIRECT_CONNECT_GATEWAY_ID,
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+) -> DirectConnectAssociation | None:
+    """The VPN's virtual private gateway associated with a Direct Connect
+    gateway (allowed prefix: the VPC CIDR), when ``enabled`` (default: the
+    context flag). Off by default: the example gateway does not exist, and
+    creating the association would fail the deployment."""
+    if not (direct_connect_enabled(stack) if enabled is None else enabled):
         return None
-    present = {s: stacks[s].network for s in spokes if s in stacks}
-    cfg = stacks[hub].config  # the peering stack lives in the hub's environment
-    env = Environment(account=cfg.account, region=cfg.region) if (cfg.account or cfg.region) \
-        else None
-    return PeeringStack(app, "vpc-patterns-peering", hub=stacks[hub].network, spokes=present,
-                        env=env)
+    return DirectConnectAssociation(
+        stack, "DirectConnect",
+        vpn_gateway=vpn,
+        direct_connect_gateway_id=direct_connect_gateway_id,
+        removal_policy=removal_policy,
+    )
