@@ -14,7 +14,7 @@ CHROMIUM  ?= /usr/bin/chromium
 PY_STAMP  := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: deps synth lint verify cost test test-fast bench report clean
+.PHONY: deps synth lint cfn-lint verify cost test test-fast bench report clean
 
 deps: $(PY_STAMP) $(NPM_STAMP)
 
@@ -34,7 +34,7 @@ $(NPM_STAMP): package.json package-lock.json
 synth: deps
 	rm -rf cdk.out
 	cdk synth --quiet --no-notices
-	$(MAKE) --no-print-directory lint verify cost
+	$(MAKE) --no-print-directory cfn-lint verify cost
 
 verify:
 	$(PY) -m vpc_patterns verify cdk.out
@@ -47,7 +47,14 @@ cost:
 report:
 	$(PY) -m vpc_patterns report cdk.out --out report-out
 
-lint:
+## make lint: ruff (style, imports, bugs) and mypy (types) on the library,
+## the stacks and the tests; CI runs it before the tests.
+lint: deps
+	$(PY) -m ruff check constructs stacks tests bench app.py
+	$(PY) -m mypy
+
+## Templates in cdk.out against the CloudFormation specs (part of make synth).
+cfn-lint:
 	cfn-lint "cdk.out/*.template.json"
 	@echo "cfn-lint: 0 errors, 0 warnings in $$(ls cdk.out/*.template.json | wc -l) templates"
 

@@ -72,4 +72,6 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 def install() -> None:
     if not any(isinstance(f, _AliasFinder) for f in sys.meta_path):
-        sys.meta_path.append(_AliasFinder())
+        # First: a stale folder of an old name (e.g. analysis/__pycache__ left
+        # by an earlier checkout) must not win as an empty namespace package.
+        sys.meta_path.insert(0, _AliasFinder())
