@@ -47,11 +47,10 @@ from vpc_patterns.check.cfn import (
     load_paths,
     load_template,
 )
+from vpc_patterns.check.linker import CrossLink, LinkedModels, build_all, build_linked
 from vpc_patterns.check.model import (
     AclEntry,
-    CrossLink,
     GatewayEndpoint,
-    LinkedModels,
     NetworkAcl,
     Route,
     RouteTable,
@@ -61,10 +60,8 @@ from vpc_patterns.check.model import (
     Target,
     TargetKind,
     VpcModel,
-    build_all,
-    build_linked,
-    build_models,
 )
+from vpc_patterns.check.parser import build_models
 from vpc_patterns.check.paths import Path, Step, path_text
 from vpc_patterns.check.verify import (
     FAIL,

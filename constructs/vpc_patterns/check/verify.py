@@ -46,7 +46,8 @@ from vpc_patterns.check.acl import (
 )
 from vpc_patterns.check.analyzer import UNKNOWN, YES, InternetPath, NetworkAnalyzer
 from vpc_patterns.check.cfn import Template, load_paths
-from vpc_patterns.check.model import CrossLink, Subnet, TargetKind, VpcModel, build_linked
+from vpc_patterns.check.linker import CrossLink, build_linked
+from vpc_patterns.check.model import Subnet, TargetKind, VpcModel
 from vpc_patterns.check.paths import Path, Step, note_step, path_text, path_to_list, segment_step, subnet_step
 from vpc_patterns.check.ranges import NO_PORTS, IntervalSet
 
@@ -603,7 +604,7 @@ def verify_templates(templates: Iterable[Template],
                      extra_intents: Sequence[Intent] = ()) -> VerifyReport:
     """Verify every VPC of ``templates``, read together: resources that
     import (``Fn::ImportValue``) a route table or VPC of another of them join
-    that VPC's model (see :func:`~.model.build_linked`)."""
+    that VPC's model (see :func:`~.linker.build_linked`)."""
     templates = list(templates)
     linked = build_linked(templates)
     out: list[VpcVerification] = []
