@@ -29,12 +29,12 @@ For a report generator::
 from __future__ import annotations
 
 from vpc_patterns.check.acl import FlowResult, PortMap
-from vpc_patterns.check.analyzer import (
+from vpc_patterns.check.analyzer import NetworkAnalyzer
+from vpc_patterns.check.answers import (
     AzAnswer,
     EndpointAnswer,
     InternetAnswer,
     InternetPath,
-    NetworkAnalyzer,
     RouteLookup,
     TierFlow,
 )
@@ -89,11 +89,12 @@ def load_models(paths: list[str]) -> list[VpcModel]:
 
 
 __all__ = [
-    "AclEntry", "AzAnswer", "CrossLink", "Export", "ExportIndex", "LinkedModels", "EndpointAnswer", "FAIL", "Finding", "FlowResult", "GatewayEndpoint",
-    "IntentResult", "InternetAnswer", "InternetPath", "NetworkAcl", "NetworkAnalyzer", "PASS",
-    "Path", "PortMap", "Route", "RouteLookup", "RouteTable", "SecurityGroup", "SgRule", "Step",
-    "Subnet", "Target", "TargetKind", "Template", "TemplateError", "TierFlow", "UNKNOWN",
-    "VerifyReport", "VpcModel", "VpcVerification", "build_all", "build_linked", "build_models", "export_index", "evaluate",
+    "AclEntry", "AzAnswer", "CrossLink", "EndpointAnswer", "Export", "ExportIndex", "FAIL",
+    "Finding", "FlowResult", "GatewayEndpoint", "IntentResult", "InternetAnswer", "InternetPath",
+    "LinkedModels", "NetworkAcl", "NetworkAnalyzer", "PASS", "Path", "PortMap", "Route",
+    "RouteLookup", "RouteTable", "SecurityGroup", "SgRule", "Step", "Subnet", "Target",
+    "TargetKind", "Template", "TemplateError", "TierFlow", "UNKNOWN", "VerifyReport", "VpcModel",
+    "VpcVerification", "build_all", "build_linked", "build_models", "evaluate", "export_index",
     "inferred_default_intents", "intents_for", "load_intents_file", "load_models", "load_paths",
     "load_template", "path_text", "verify_model", "verify_paths", "verify_templates",
 ]

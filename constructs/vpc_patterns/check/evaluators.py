@@ -23,7 +23,8 @@ from vpc_patterns.check.acl import (
     proto_label,
     reply_space,
 )
-from vpc_patterns.check.analyzer import UNKNOWN, YES, InternetPath, NetworkAnalyzer
+from vpc_patterns.check.analyzer import NetworkAnalyzer
+from vpc_patterns.check.answers import UNKNOWN, YES, InternetPath
 from vpc_patterns.check.model import Subnet, VpcModel
 from vpc_patterns.check.paths import Path, Step, note_step, segment_step, subnet_step
 from vpc_patterns.check.ranges import NO_PORTS, IntervalSet

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from vpc_patterns.check.analyzer import UNKNOWN
+from vpc_patterns.check.answers import UNKNOWN
 from vpc_patterns.check.paths import Path, path_text, path_to_list
 from vpc_patterns.plan.intents import Intent
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
-from vpc_patterns.check.analyzer import UNKNOWN, NetworkAnalyzer
+from vpc_patterns.check.analyzer import NetworkAnalyzer
+from vpc_patterns.check.answers import UNKNOWN
 from vpc_patterns.check.cfn import Template, load_paths
 from vpc_patterns.check.evaluators import evaluate
 from vpc_patterns.check.linker import CrossLink, build_linked
