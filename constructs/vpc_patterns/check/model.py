@@ -418,6 +418,8 @@ def az_display(az: str | None) -> str:
 #: modules: old imports still resolve (lazily: the parser imports this module).
 _MOVED = {
     "parse_protocol": "vpc_patterns.check.parser_base",
+    "TAG_CDK_TYPE": "vpc_patterns.check.parser_base",
+    "TAG_CDK_NAME": "vpc_patterns.check.parser_base",
     "build_models": "vpc_patterns.check.parser",
     "CrossLink": "vpc_patterns.check.linker",
     "LinkedModels": "vpc_patterns.check.linker",
