@@ -29,12 +29,12 @@ For a report generator::
 from __future__ import annotations
 
 from vpc_patterns.check.acl import FlowResult, PortMap
-from vpc_patterns.check.analyzer import (
+from vpc_patterns.check.analyzer import NetworkAnalyzer
+from vpc_patterns.check.answers import (
     AzAnswer,
     EndpointAnswer,
     InternetAnswer,
     InternetPath,
-    NetworkAnalyzer,
     RouteLookup,
     TierFlow,
 )
@@ -47,11 +47,10 @@ from vpc_patterns.check.cfn import (
     load_paths,
     load_template,
 )
+from vpc_patterns.check.linker import CrossLink, LinkedModels, build_all, build_linked
 from vpc_patterns.check.model import (
     AclEntry,
-    CrossLink,
     GatewayEndpoint,
-    LinkedModels,
     NetworkAcl,
     Route,
     RouteTable,
@@ -61,10 +60,8 @@ from vpc_patterns.check.model import (
     Target,
     TargetKind,
     VpcModel,
-    build_all,
-    build_linked,
-    build_models,
 )
+from vpc_patterns.check.parser import build_models
 from vpc_patterns.check.paths import Path, Step, path_text
 from vpc_patterns.check.verify import (
     FAIL,
@@ -92,11 +89,12 @@ def load_models(paths: list[str]) -> list[VpcModel]:
 
 
 __all__ = [
-    "AclEntry", "AzAnswer", "CrossLink", "Export", "ExportIndex", "LinkedModels", "EndpointAnswer", "FAIL", "Finding", "FlowResult", "GatewayEndpoint",
-    "IntentResult", "InternetAnswer", "InternetPath", "NetworkAcl", "NetworkAnalyzer", "PASS",
-    "Path", "PortMap", "Route", "RouteLookup", "RouteTable", "SecurityGroup", "SgRule", "Step",
-    "Subnet", "Target", "TargetKind", "Template", "TemplateError", "TierFlow", "UNKNOWN",
-    "VerifyReport", "VpcModel", "VpcVerification", "build_all", "build_linked", "build_models", "export_index", "evaluate",
+    "AclEntry", "AzAnswer", "CrossLink", "EndpointAnswer", "Export", "ExportIndex", "FAIL",
+    "Finding", "FlowResult", "GatewayEndpoint", "IntentResult", "InternetAnswer", "InternetPath",
+    "LinkedModels", "NetworkAcl", "NetworkAnalyzer", "PASS", "Path", "PortMap", "Route",
+    "RouteLookup", "RouteTable", "SecurityGroup", "SgRule", "Step", "Subnet", "Target",
+    "TargetKind", "Template", "TemplateError", "TierFlow", "UNKNOWN", "VerifyReport", "VpcModel",
+    "VpcVerification", "build_all", "build_linked", "build_models", "evaluate", "export_index",
     "inferred_default_intents", "intents_for", "load_intents_file", "load_models", "load_paths",
     "load_template", "path_text", "verify_model", "verify_paths", "verify_templates",
 ]

@@ -15,8 +15,7 @@ private, shared, loopback, link-local, multicast and reserved ranges
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Iterable
+from collections.abc import Iterable
 
 from vpc_patterns.check.acl import (
     AclEvaluator,
@@ -27,6 +26,17 @@ from vpc_patterns.check.acl import (
     evaluate_flow,
     port_space,
 )
+from vpc_patterns.check.answers import (
+    NO,
+    UNKNOWN,
+    YES,
+    AzAnswer,
+    EndpointAnswer,
+    InternetAnswer,
+    InternetPath,
+    RouteLookup,
+    TierFlow,
+)
 from vpc_patterns.check.model import (
     NetworkAcl,
     Route,
@@ -35,7 +45,6 @@ from vpc_patterns.check.model import (
     Subnet,
     TargetKind,
     VpcModel,
-    az_display,
 )
 from vpc_patterns.check.paths import (
     Path,
@@ -46,153 +55,20 @@ from vpc_patterns.check.paths import (
     subnet_step,
     target_step,
 )
-from vpc_patterns.check.ranges import ALL_ADDRESSES, IntervalSet, cells, cidr_set, internet_space, parse_cidr
-
-YES, NO, UNKNOWN = "yes", "no", "unknown"
+from vpc_patterns.check.ranges import (
+    ALL_ADDRESSES,
+    IntervalSet,
+    cells,
+    cidr_set,
+    internet_space,
+    parse_cidr,
+)
 
 #: Route targets that leave the VPC towards networks the template does not
 #: describe; traffic to internet addresses through them may or may not reach
 #: the internet (a central egress VPC behind a transit gateway, an on-premises
 #: proxy behind a VPN).
 _ONWARD = (TargetKind.TRANSIT_GATEWAY, TargetKind.VPN_GATEWAY)
-
-
-@dataclass(frozen=True)
-class InternetPath:
-    """One way between a subnet and (part of) the internet."""
-
-    direction: str  # egress | ingress
-    verdict: str  # yes | no | unknown
-    reason: str
-    steps: Path
-    addresses: IntervalSet
-    flow: FlowResult | None = None
-    #: connectable ports (request and reply admitted)
-    ports: PortMap = field(default_factory=PortMap)
-    #: ``ports`` less those admitted only through ephemeral-return rules
-    counted_ports: PortMap = field(default_factory=PortMap)
-    #: a NAT instance's security groups limited ``ports``
-    security_group_limited: bool = False
-
-
-@dataclass(frozen=True)
-class InternetAnswer:
-    subnet: Subnet
-    direction: str
-    paths: tuple[InternetPath, ...]
-
-    @property
-    def verdict(self) -> str:
-        vs = {p.verdict for p in self.paths}
-        return YES if YES in vs else (UNKNOWN if UNKNOWN in vs else NO)
-
-    @property
-    def ports(self) -> PortMap:
-        out = PortMap()
-        for p in self.paths:
-            if p.verdict == YES:
-                out = out | p.ports
-        return out
-
-    @property
-    def counted_ports(self) -> PortMap:
-        out = PortMap()
-        for p in self.paths:
-            if p.verdict == YES:
-                out = out | p.counted_ports
-        return out
-
-
-@dataclass(frozen=True)
-class RouteLookup:
-    """Where traffic from a subnet to a destination CIDR goes."""
-
-    subnet: Subnet
-    route_table: RouteTable
-    destination: str
-    #: the longest-prefix route that covers the whole destination (None:
-    #: no route covers it, the traffic is dropped)
-    route: Route | None
-    #: more specific routes that win for part of the destination
-    more_specific: tuple[Route, ...] = ()
-    #: prefix-list routes (gateway endpoints) that win for the addresses in
-    #: their lists, which the template does not show
-    prefix_list_routes: tuple[Route, ...] = ()
-    notes: tuple[str, ...] = ()
-
-    @property
-    def steps(self) -> Path:
-        out: list[Step] = [subnet_step(self.subnet), route_table_step(self.route_table)]
-        if self.route is None:
-            out.append(note_step(f"no route covers {self.destination}: dropped"))
-        else:
-            out += [route_step(self.route), target_step(self.route.target)]
-        return tuple(out)
-
-
-@dataclass(frozen=True)
-class TierFlow:
-    """What the ACLs let through from every subnet of one tier to every
-    subnet of another (pairs of distinct subnets)."""
-
-    src_tier: str
-    dst_tier: str
-    pairs: tuple[tuple[Subnet, Subnet, FlowResult], ...]
-
-    def connectable(self, *, counted: bool = False) -> PortMap:
-        out = PortMap()
-        for _, _, f in self.pairs:
-            out = out | f.connectable(counted=counted)
-        return out
-
-    def connectable_everywhere(self) -> PortMap:
-        out: PortMap | None = None
-        for _, _, f in self.pairs:
-            ports = f.connectable_everywhere()
-            out = ports if out is None else out & ports
-        return out or PortMap()
-
-
-@dataclass(frozen=True)
-class EndpointAnswer:
-    subnet: Subnet
-    route_table: RouteTable
-    service: str
-    #: the endpoint route in the subnet's route table, if any
-    route: Route | None
-    #: where the service's traffic goes otherwise (LPM for internet addresses)
-    fallback: tuple[tuple[IntervalSet, Route | None], ...] = ()
-
-    @property
-    def steps(self) -> Path:
-        out: list[Step] = [subnet_step(self.subnet), route_table_step(self.route_table)]
-        if self.route is not None:
-            return tuple(out + [route_step(self.route), target_step(self.route.target)])
-        out.append(note_step(f"no {self.service} gateway endpoint route"))
-        for _, r in self.fallback[:1]:
-            if r is None:
-                out.append(note_step("no route to the service's public addresses: dropped"))
-            else:
-                out += [route_step(r), target_step(r.target)]
-        return tuple(out)
-
-
-@dataclass(frozen=True)
-class AzAnswer:
-    """One NAT route of a subnet and whether it stays in the subnet's AZ."""
-
-    subnet: Subnet
-    route_table: RouteTable
-    route: Route
-    same_az: bool | None
-
-    @property
-    def steps(self) -> Path:
-        t = self.route.target
-        return (subnet_step(self.subnet), route_table_step(self.route_table),
-                route_step(self.route), target_step(t),
-                Step("az", t.az or "unknown",
-                     f"subnet in {az_display(self.subnet.az)}, target in {az_display(t.az)}"))
 
 
 class NetworkAnalyzer:
@@ -260,7 +136,8 @@ class NetworkAnalyzer:
 
     def unresolved_routes(self, rt: RouteTable) -> list[Route]:
         return [r for r in rt.routes
-                if r.cidr is None and not r.ipv6 and r.prefix_list is None and r.origin == "template"]
+                if r.cidr is None and not r.ipv6 and r.prefix_list is None
+                and r.origin == "template"]
 
     def route_lookup(self, subnet_id: str, destination: str) -> RouteLookup:
         """Where traffic from ``subnet_id`` to ``destination`` (a CIDR or an
@@ -289,7 +166,8 @@ class NetworkAnalyzer:
             notes.append(f"VPN gateway(s) {', '.join(rt.propagating_gateways)} propagate routes "
                          "learned by BGP into this table; a propagated route may apply")
         if rt.implicit:
-            notes.append("the subnet uses the main route table, assumed to hold only the local route")
+            notes.append("the subnet uses the main route table, assumed to hold only the local "
+                         "route")
         pls = tuple(r for r in rt.routes if r.prefix_list is not None)
         return RouteLookup(sub, rt, str(net), best, tuple(inside), pls, tuple(notes))
 
@@ -297,7 +175,8 @@ class NetworkAnalyzer:
     def _igw_attached(self) -> bool:
         """An internet gateway of the template is attached to the VPC, or a
         route names one by literal id (attached outside the template)."""
-        return any(g.kind is TargetKind.INTERNET_GATEWAY and g.attached for g in self.model.gateways) \
+        return any(g.kind is TargetKind.INTERNET_GATEWAY and g.attached
+                   for g in self.model.gateways) \
             or any(r.target.kind is TargetKind.INTERNET_GATEWAY and r.target.attached
                    and r.target.resource_type is None
                    for rt in self.model.route_tables for r in rt.routes)
@@ -322,8 +201,8 @@ class NetworkAnalyzer:
             if r.target.kind in (TargetKind.INTERNET_GATEWAY, TargetKind.NAT_GATEWAY,
                                  TargetKind.NAT_INSTANCE, TargetKind.UNKNOWN, *_ONWARD):
                 paths.append(InternetPath(
-                    "egress", UNKNOWN, f"route {r.logical_id} to {r.target.label} has a destination "
-                    "the template does not determine",
+                    "egress", UNKNOWN, f"route {r.logical_id} to {r.target.label} has a "
+                    "destination the template does not determine",
                     (subnet_step(sub), route_table_step(rt), route_step(r), target_step(r.target)),
                     IntervalSet()))
         ans = InternetAnswer(sub, "egress", tuple(paths))
@@ -337,8 +216,8 @@ class NetworkAnalyzer:
         acl = self.acl_of(sub)
         if kind is TargetKind.INTERNET_GATEWAY:
             if not t.attached:
-                return InternetPath("egress", NO, f"internet gateway {t.ref} is not attached to the "
-                                    "VPC", tuple(steps), space)
+                return InternetPath("egress", NO, f"internet gateway {t.ref} is not attached to "
+                                    "the VPC", tuple(steps), space)
             req, rep = direct_hops(acl, sub.logical_id, None, None)
             flow = evaluate_flow(self.evaluator, src, space, req, rep, approximate=approx)
             return self._path_from_flow("egress", tuple(steps), space, flow)
@@ -419,7 +298,10 @@ class NetworkAnalyzer:
                 net = parse_cidr(r.peer)
                 if net is None or not (cidr_set(net) & peer):
                     continue
-                targets = protos if r.protocol == -1 else ((r.protocol,) if r.protocol in protos else ())
+                if r.protocol == -1:
+                    targets = protos
+                else:
+                    targets = (r.protocol,) if r.protocol in protos else ()
                 for p in targets:
                     span = port_space(p) if r.protocol == -1 or r.ports is None else r.ports
                     out[p] = out.get(p, IntervalSet()) | (span & port_space(p))
@@ -465,7 +347,8 @@ class NetworkAnalyzer:
                     if route is not None:
                         steps += [route_step(route), target_step(route.target)]
                     why = ("no route back" if route is None else
-                           f"replies take {route.label} to {route.target.label}, not an internet gateway")
+                           f"replies take {route.label} to {route.target.label}, not an "
+                           "internet gateway")
                     paths.append(InternetPath("ingress", NO, why, tuple(steps), space))
                     continue
                 steps += [route_step(route), target_step(route.target)]
@@ -478,7 +361,8 @@ class NetworkAnalyzer:
                     paths.append(InternetPath(
                         "ingress", UNKNOWN, f"route {r.logical_id} to {r.target.label} has a "
                         "destination the template does not determine",
-                        (subnet_step(sub), route_table_step(rt), route_step(r), target_step(r.target)),
+                        (subnet_step(sub), route_table_step(rt), route_step(r),
+                         target_step(r.target)),
                         IntervalSet()))
         ans = InternetAnswer(sub, "ingress", tuple(paths))
         self._ingress_cache[subnet_id] = ans
@@ -531,7 +415,8 @@ class NetworkAnalyzer:
                       if r.origin == "endpoint" and r.target.service == service), None)
         if route is None:
             route = next((r for r in rt.routes if r.prefix_list is not None
-                          and r.origin == "template" and r.target.kind is TargetKind.GATEWAY_ENDPOINT
+                          and r.origin == "template"
+                          and r.target.kind is TargetKind.GATEWAY_ENDPOINT
                           and r.target.service == service), None)
         fallback = () if route is not None else tuple(self.lookup(rt, self.internet))
         return EndpointAnswer(sub, rt, service, route, fallback)
@@ -590,4 +475,5 @@ def _short(space: IntervalSet) -> str:
         return "public addresses"
     text = space.describe_addresses()
     return text if len(text) < 60 else text[:57] + "..."
+
 

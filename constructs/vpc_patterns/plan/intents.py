@@ -16,9 +16,14 @@ Intents are recorded with the template, on the ``AWS::EC2::VPC`` resource::
     "Metadata": {"vpc_patterns": {"version": 1, "intents": [<Intent.to_dict()>, ...]}}
 
 (:func:`intents_metadata` builds that value) and checked by
-``python -m vpc_patterns verify`` (:mod:`vpc_patterns.analysis.verify`). A VPC
-without recorded intents is checked against :func:`default_intents` for the
-layout its subnets' tags describe.
+``python -m vpc_patterns verify`` (:mod:`vpc_patterns.check.evaluators` holds one
+evaluator per kind; :func:`intent_kinds` lists the kinds). A VPC without
+recorded intents is checked against :func:`default_intents` for the layout its
+subnets' tags describe.
+
+The module is longer than most (about 560 lines, a third of them this text and
+the docstrings): the kinds, their validation, their serialisation and the
+defaults are one vocabulary, read together.
 
 What "reachable" means
 ----------------------
@@ -51,8 +56,9 @@ ICMP counts too, unless the intent says ``allow_icmp=True``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, fields
-from typing import Any, ClassVar, Iterable, Mapping, Sequence
+from typing import Any, ClassVar
 
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.naming import METADATA_KEY
@@ -174,7 +180,7 @@ class Intent:
     """Base of every intent; use the factories (``Intent.no_internet(...)``)."""
 
     kind: ClassVar[str] = ""
-    _registry: ClassVar[dict[str, type["Intent"]]] = {}
+    _registry: ClassVar[dict[str, type[Intent]]] = {}
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -194,7 +200,7 @@ class Intent:
         return out
 
     @staticmethod
-    def from_dict(data: Any) -> "Intent":
+    def from_dict(data: Any) -> Intent:
         """Rebuild an intent from :meth:`to_dict` output; ConfigError names
         what is wrong."""
         if not isinstance(data, Mapping):
@@ -216,7 +222,7 @@ class Intent:
             raise ConfigError(f"intent {dict(data)!r}: {err}") from None
 
     @classmethod
-    def _make(cls, **kw: Any) -> "Intent":  # overridden where fields need validating
+    def _make(cls, **kw: Any) -> Intent:  # overridden where fields need validating
         raise NotImplementedError
 
     def describe(self) -> str:
@@ -240,12 +246,12 @@ class Intent:
 
     # -- factories ----------------------------------------------------------
     @staticmethod
-    def no_internet(tier: str) -> "NoInternet":
+    def no_internet(tier: str) -> NoInternet:
         """The tier has no path to or from the internet."""
         return NoInternet(_tier(tier))
 
     @staticmethod
-    def egress_only(tier: str) -> "EgressOnly":
+    def egress_only(tier: str) -> EgressOnly:
         """Every subnet of the tier reaches the internet, and the internet
         reaches none of them."""
         return EgressOnly(_tier(tier))
@@ -253,7 +259,7 @@ class Intent:
     @staticmethod
     def internet_ingress_only(tiers: Iterable[str], ports: Iterable[int | str] | None = None, *,
                               protocol: str = "tcp", allow_icmp: bool = False,
-                              exempt_return_rules: bool = True) -> "InternetIngressOnly":
+                              exempt_return_rules: bool = True) -> InternetIngressOnly:
         """Nothing is reachable from the internet except these tiers, and
         those only on ``ports`` of ``protocol`` (None: any port), plus ICMP
         when ``allow_icmp``."""
@@ -263,18 +269,18 @@ class Intent:
         )
 
     @staticmethod
-    def egress_in_az(tier: str) -> "EgressInAz":
+    def egress_in_az(tier: str) -> EgressInAz:
         """Each subnet's routes to the internet target a NAT in its own AZ."""
         return EgressInAz(_tier(tier))
 
     @staticmethod
-    def acl_returns_admitted() -> "AclReturnsAdmitted":
+    def acl_returns_admitted() -> AclReturnsAdmitted:
         """Every flow the ACLs admit has its reply admitted on the whole
         ephemeral range 1024-65535."""
         return AclReturnsAdmitted()
 
     @staticmethod
-    def gateway_endpoint(service: str, tiers: Iterable[str]) -> "GatewayEndpointIntent":
+    def gateway_endpoint(service: str, tiers: Iterable[str]) -> GatewayEndpointIntent:
         """Traffic to ``service`` (s3 or dynamodb) takes the gateway endpoint
         from every subnet of these tiers."""
         return GatewayEndpointIntent(_service(service), _tiers(tiers))
@@ -282,7 +288,7 @@ class Intent:
     @staticmethod
     def reaches(src_tier: str, dst_tier: str, ports: Iterable[int | str], only: bool = True, *,
                 protocol: str = "tcp", allow_icmp: bool = False,
-                exempt_return_rules: bool = True) -> "Reaches":
+                exempt_return_rules: bool = True) -> Reaches:
         """Every subnet of ``src_tier`` reaches every subnet of ``dst_tier`` on
         ``ports`` (request and reply admitted); with ``only``, on nothing else
         (any protocol; ICMP too unless ``allow_icmp``)."""
@@ -400,9 +406,17 @@ class Reaches(Intent):
                               **kw)
 
     def describe(self) -> str:
-        tail = (" (and ICMP)" if self.allow_icmp else "") + (" and nothing else" if self.only else "")
+        tail = ((" (and ICMP)" if self.allow_icmp else "")
+                + (" and nothing else" if self.only else ""))
         return (f"tier {self.src} reaches tier {self.dst} on {self.protocol.upper()} "
                 f"{_ports_text(self.ports)}{tail}")
+
+
+def intent_kinds() -> dict[str, type[Intent]]:
+    """Every intent kind: ``kind`` -> its :class:`Intent` subclass (a copy).
+    A subclass registers itself by naming a ``kind``; the check layer must
+    hold exactly one evaluator for each."""
+    return dict(Intent._registry)
 
 
 # ---------------------------------------------------------------------------
@@ -424,7 +438,8 @@ def _tier_kinds(tiers: Any) -> list[tuple[str, str]]:
                 continue
         kind = kind.value if isinstance(kind, SubnetKind) else kind
         if kind not in {k.value for k in SubnetKind}:
-            raise ConfigError(f"tier {name!r} kind {kind!r} is not one of public, private, isolated")
+            raise ConfigError(
+                f"tier {name!r} kind {kind!r} is not one of public, private, isolated")
         out.append((_tier(name), str(kind)))
     return out
 
@@ -546,6 +561,7 @@ __all__ = [
     "PortRange",
     "Reaches",
     "default_intents",
+    "intent_kinds",
     "intents_from_metadata",
     "intents_metadata",
     "plan_intents",
