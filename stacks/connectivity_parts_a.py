@@ -30,7 +30,8 @@ from vpc_patterns.build.compliance import acknowledge, managed_policy
 from vpc_patterns.build.endpoints import InterfaceEndpoints
 from vpc_patterns.build.eni import ExtraNetworkInterface
 from vpc_patterns.plan.nacl import AclRule
-from vpc_patterns.build.peering import VpcPeering, peer_acl_rules
+from vpc_patterns.plan.peering import DEFAULT_PEER_TCP_PORTS, peer_acl_rules
+from vpc_patterns.build.peering import VpcPeering
 from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgPeer, SgRule
 from vpc_patterns.build.security_groups import WorkloadSecurityGroups
 
@@ -42,7 +43,7 @@ from constructs import Construct
 #: ~$109.50/month in us-east-1 + $0.01/GB (vpc_patterns.endpoints).
 PROD_ENDPOINT_SERVICES: tuple[str, ...] = ("ssm", "ssmmessages", "ec2messages", "logs", "kms")
 #: The hub's spokes open HTTPS to each other's workloads (and nothing else).
-PEERED_TCP_PORTS: tuple[int, ...] = (443,)
+PEERED_TCP_PORTS: tuple[int, ...] = DEFAULT_PEER_TCP_PORTS
 #: Smallest Graviton instance: the demo only has to hold an interface.
 DEMO_INSTANCE_TYPE = "t4g.nano"
 
