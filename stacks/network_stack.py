@@ -10,8 +10,9 @@ from constructs import Construct
 
 from vpc_patterns import BestPracticeVpc
 from stacks.config import EnvironmentConfig
-from vpc_patterns.build.flow_logs import CloudWatchDestination, FlowLogs, S3Destination
+from vpc_patterns.build.flow_logs import FlowLogs
 from vpc_patterns.build.monitoring import NetworkMonitoring
+from vpc_patterns.plan.flow_logs import CloudWatchDestination, S3Destination
 from vpc_patterns.plan.network import SubnetKind
 from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgPeer, SgRule
 from vpc_patterns.build.security_groups import WorkloadSecurityGroups

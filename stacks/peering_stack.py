@@ -10,11 +10,12 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from vpc_patterns import BestPracticeVpc
-from vpc_patterns.build.peering import VpcPeering, peer_acl_rules
+from vpc_patterns.build.peering import VpcPeering
 from vpc_patterns.plan.nacl import AclRule
+from vpc_patterns.plan.peering import DEFAULT_PEER_TCP_PORTS, peer_acl_rules
 
 #: The hub's spokes open HTTPS to each other's workloads (and nothing else).
-PEERED_TCP_PORTS: tuple[int, ...] = (443,)
+PEERED_TCP_PORTS: tuple[int, ...] = DEFAULT_PEER_TCP_PORTS
 
 
 def peer_acl_rules_for(peer_cidrs: Sequence[str], ports: Sequence[int] = PEERED_TCP_PORTS,

@@ -11,15 +11,8 @@ import pytest
 from vpc_patterns import ConfigError
 from vpc_patterns.cli.main import main
 from vpc_patterns.check import Template, build_models
-from vpc_patterns.check.cost import (
-    DEFAULT_REGION,
-    PriceTable,
-    detect_region,
-    estimate_monthly_cost,
-    load_prices,
-    money,
-    price_files,
-)
+from vpc_patterns.check.cost import detect_region, estimate_monthly_cost, money
+from vpc_patterns.plan.prices import DEFAULT_REGION, PriceTable, load_prices, price_files
 
 from .network_templates import Net, three_tier
 

@@ -36,9 +36,8 @@ from vpc_patterns.build.direct_connect import (
     SCOPED_ACTIONS,
     UNSCOPED_ACTIONS,
     DirectConnectAssociation,
-    parse_allowed_prefixes,
-    parse_direct_connect_gateway_id,
 )
+from vpc_patterns.plan.direct_connect import parse_allowed_prefixes, parse_direct_connect_gateway_id
 from vpc_patterns.build.vpn import SiteToSiteVpn, VirtualPrivateGateway
 
 from stacks.connectivity import (

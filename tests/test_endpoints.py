@@ -29,15 +29,15 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match
 from vpc_patterns import BestPracticeVpc, ConfigError, NatProvider, Tier, plan_network
-from vpc_patterns.build import endpoints as endpoints_module
 from vpc_patterns.build.compliance import compliance_plugins
-from vpc_patterns.build.endpoints import (
+from vpc_patterns.build.endpoints import InterfaceEndpoints
+from vpc_patterns.plan import endpoints as endpoints_module
+from vpc_patterns.plan.endpoints import (
     HTTPS_PORT,
-    INTERFACE_ENDPOINT_HOURLY_USD,
-    InterfaceEndpoints,
     plan_interface_endpoints,
     validate_service_name,
 )
+from vpc_patterns.plan.prices import region_prices
 
 SSM_SET = ["ssm", "ssmmessages", "ec2messages", "logs", "kms"]
 AZ_IDS = ["use1-az1", "use1-az2", "use1-az4"]
@@ -226,7 +226,8 @@ def test_names_tags_and_no_nag_finding(built: dict) -> None:
 def test_monthly_cost_is_endpoint_azs_times_hourly_price(built: dict) -> None:
     plan = built["agnostic"].eps["main"].plan
     assert plan.endpoint_azs == 15
-    assert plan.monthly_usd() == round(15 * INTERFACE_ENDPOINT_HOURLY_USD * 730, 2) == 109.5
+    hourly = float(region_prices("us-east-1").interface_endpoint_az_hour)
+    assert plan.monthly_usd() == round(15 * hourly * 730, 2) == 109.5
     assert "15 endpoint-AZs" in plan.table()
 
 

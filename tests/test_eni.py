@@ -25,7 +25,8 @@ from aws_cdk import App, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from vpc_patterns import BestPracticeVpc, ConfigError, NatProvider, Tier
 from vpc_patterns.build.compliance import compliance_plugins
-from vpc_patterns.build.eni import ExtraNetworkInterface, check_private_ip
+from vpc_patterns.build.eni import ExtraNetworkInterface
+from vpc_patterns.plan.eni import check_private_ip
 from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgRule
 from vpc_patterns.build.security_groups import WorkloadSecurityGroups
 

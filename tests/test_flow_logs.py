@@ -27,12 +27,12 @@ from aws_cdk import App, RemovalPolicy, Stack, Validations
 from aws_cdk.assertions import Annotations, Match, Template
 
 from vpc_patterns import BestPracticeVpc, ConfigError, NatProvider, plan_network
-from vpc_patterns.build.flow_logs import (
+from vpc_patterns.build.flow_logs import FlowLogs
+from vpc_patterns.plan.flow_logs import (
     AWS_DEFAULT_FIELDS,
     DEFAULT_FIELDS,
     FLOW_LOG_FIELDS,
     CloudWatchDestination,
-    FlowLogs,
     FlowLogTarget,
     S3Destination,
     TrafficType,

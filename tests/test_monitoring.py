@@ -25,14 +25,15 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
 from vpc_patterns import BestPracticeVpc, ConfigError, NatProvider, Tier, plan_network
-from vpc_patterns.build.flow_logs import FlowLogs, S3Destination
-from vpc_patterns.build.monitoring import (
+from vpc_patterns.build.flow_logs import FlowLogs
+from vpc_patterns.build.monitoring import NetworkMonitoring
+from vpc_patterns.plan.flow_logs import S3Destination
+from vpc_patterns.plan.monitoring import (
     ASG_DIMENSION,
     EC2_NAMESPACE,
     NATGW_DIMENSION,
     NATGW_NAMESPACE,
     AlarmThresholds,
-    NetworkMonitoring,
     is_burstable,
     plan_alarms,
 )

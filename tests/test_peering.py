@@ -38,13 +38,8 @@ from vpc_patterns.build.compliance import compliance_plugins
 from vpc_patterns.build.endpoints import InterfaceEndpoints
 from vpc_patterns.build.eni import ExtraNetworkInterface
 from vpc_patterns.plan.nacl import plan_acls
-from vpc_patterns.build.peering import (
-    HANDLER_SOURCE,
-    PEER_ACL_FIRST_NUMBER,
-    PeerVpc,
-    VpcPeering,
-    peer_acl_rules,
-)
+from vpc_patterns.build.peering import HANDLER_SOURCE, VpcPeering
+from vpc_patterns.plan.peering import PEER_ACL_FIRST_NUMBER, PeerVpc, peer_acl_rules
 from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgRule
 
 from .nag_helpers import findings_by_path, switch_off_acknowledgments

@@ -50,28 +50,34 @@ only links the VPC's gateway to that Direct Connect gateway, in the same
 account (a gateway owned by another account needs an association proposal
 accepted by its owner, which this construct does not make).
 
-Allowed prefixes act as a filter on what the VPC advertises: AWS advertises
-the VPC CIDR only when an allowed prefix equals it or contains it, so each
-prefix given must cover the VPC CIDR (default: exactly the VPC CIDR).
+The gateway id and the allowed prefixes are checked by
+:mod:`vpc_patterns.plan.direct_connect` (pure Python; its names are importable
+from here too): each prefix must cover the VPC CIDR (default: exactly the VPC
+CIDR), or AWS does not advertise it.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING
 
 from aws_cdk import CustomResource, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from constructs import Construct
 
+from constructs import Construct
 from vpc_patterns.build.compliance import acknowledge
 from vpc_patterns.build.default_sg import inline_handler
-from vpc_patterns.errors import ConfigError
 from vpc_patterns.build.keys import logs_key
+from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.direct_connect import (
+    DX_GATEWAY_ID,
+    VGW_ID,
+    parse_allowed_prefixes,
+    parse_direct_connect_gateway_id,
+)
 from vpc_patterns.plan.network import VpcPlan
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -83,9 +89,6 @@ HANDLER_SOURCE = Path(__file__).with_name("handlers") / "direct_connect.py"
 #: AWS gives no bound; the handler answers FAILED 45 s before this.
 HANDLER_TIMEOUT_SECONDS = 900
 RESOURCE_TYPE = "Custom::DirectConnectGatewayAssociation"
-#: Direct Connect gateway ids are UUIDs (lowercase hex).
-DX_GATEWAY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-VGW_ID = re.compile(r"^vgw-[0-9a-f]{8}([0-9a-f]{9})?$")
 #: Direct Connect API actions that accept the gateway's ARN as resource.
 SCOPED_ACTIONS = (
     "directconnect:CreateDirectConnectGatewayAssociation",
@@ -101,47 +104,6 @@ _IAM5_REASON = (
     "prefixes of an existing association; creating and deleting associations are scoped to this "
     "one Direct Connect gateway's ARN, and the role is assumable only by this handler.")
 
-
-def parse_direct_connect_gateway_id(value: Any) -> str:
-    if not isinstance(value, str) or not DX_GATEWAY_ID.match(value):
-        raise ConfigError(
-            f"direct_connect_gateway_id {value!r} is not a Direct Connect gateway id; expected "
-            "a lowercase UUID such as '5f294f92-bafb-4011-916d-9b0b0a1b2c3d' (Direct Connect "
-            "console > Direct Connect gateways, or aws directconnect "
-            "describe-direct-connect-gateways)")
-    return value
-
-
-def parse_allowed_prefixes(value: Any, vpc_cidr: str | None) -> tuple[str, ...]:
-    """Allowed prefixes: IPv4 CIDRs, each equal to or wider than the VPC CIDR
-    (AWS advertises the VPC CIDR only through a prefix that covers it)."""
-    if value is None:
-        if vpc_cidr is None:
-            raise ConfigError("allowed_prefixes are needed when the gateway is given by id "
-                              "without network (default: the network's VPC CIDR)")
-        return (vpc_cidr,)
-    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
-        raise ConfigError(f"allowed_prefixes {value!r} must be a non-empty list of CIDRs, "
-                          "e.g. ['10.20.0.0/16']")
-    vpc = ipaddress.IPv4Network(vpc_cidr) if vpc_cidr else None
-    out: list[str] = []
-    for c in value:
-        try:
-            net = ipaddress.ip_network(c, strict=True) if isinstance(c, str) else None
-        except ValueError:
-            net = None
-        if not isinstance(net, ipaddress.IPv4Network):
-            raise ConfigError(f"allowed prefix {c!r} is not an aligned IPv4 CIDR such as "
-                              f"{vpc_cidr or '10.0.0.0/16'!r}")
-        if vpc is not None and not vpc.subnet_of(net):
-            raise ConfigError(
-                f"allowed prefix {c!r} does not cover the VPC CIDR {vpc}; AWS advertises the VPC "
-                "CIDR only through an allowed prefix equal to it or wider (e.g. "
-                f"{vpc} or {vpc.supernet()})")
-        if str(net) in out:
-            raise ConfigError(f"allowed_prefixes lists {c!r} more than once")
-        out.append(str(net))
-    return tuple(out)
 
 
 def _logs_key(scope: Construct, removal: RemovalPolicy) -> kms.Key:
@@ -178,10 +140,10 @@ class DirectConnectAssociation(Construct):
         scope: Construct,
         id: str,
         *,
-        vpn_gateway: "SiteToSiteVpn | VirtualPrivateGateway | ec2.CfnVPNGateway | str",
+        vpn_gateway: SiteToSiteVpn | VirtualPrivateGateway | ec2.CfnVPNGateway | str,
         direct_connect_gateway_id: str,
         allowed_prefixes: Sequence[str] | None = None,
-        network: "BestPracticeVpc | None" = None,
+        network: BestPracticeVpc | None = None,
         gateway_attachment: ec2.CfnVPCGatewayAttachment | None = None,
         logs_key: kms.IKey | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
@@ -262,4 +224,17 @@ class DirectConnectAssociation(Construct):
         return self.resource.ref
 
 
-__all__ = ["DirectConnectAssociation", "parse_allowed_prefixes", "parse_direct_connect_gateway_id"]
+
+#: The construct, and the plan names importable from here.
+__all__ = [
+    "DX_GATEWAY_ID",
+    "HANDLER_SOURCE",
+    "HANDLER_TIMEOUT_SECONDS",
+    "RESOURCE_TYPE",
+    "SCOPED_ACTIONS",
+    "UNSCOPED_ACTIONS",
+    "VGW_ID",
+    "DirectConnectAssociation",
+    "parse_allowed_prefixes",
+    "parse_direct_connect_gateway_id",
+]

@@ -29,93 +29,38 @@ Why these rules
   its own AZ; when the instance's subnet is one of the network's (an
   ``ec2.Instance`` built in ``network.vpc`` or a ``CfnInstance`` given one of
   ``network.subnets``), a different AZ is refused at synthesis.
+
+The placement and address checks are :func:`~vpc_patterns.plan.eni.plan_interface`
+(pure Python, :mod:`vpc_patterns.plan.eni`; its names are importable from
+here too).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
-from dataclasses import dataclass
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from aws_cdk import Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 
 from constructs import Construct
-
-from vpc_patterns.errors import ConfigError
 from vpc_patterns.build.netref import WeakRegistry, group_id, require_network
-from vpc_patterns.plan.lookup import is_token, tier_subnets
-from vpc_patterns.plan.network import SubnetPlan, VpcPlan
-from vpc_patterns.plan.security_groups import MAX_SECURITY_GROUPS_PER_INTERFACE, check_interface_security_groups
-
-#: 0 is the primary interface, which is never detached or replaced.
-DEFAULT_DEVICE_INDEX = 1
-#: The addresses AWS reserves at the start of every subnet, by offset.
-RESERVED_OFFSETS = {0: "the network address", 1: "the VPC router", 2: "the Amazon DNS server",
-                    3: "reserved by AWS for future use"}
-#: EC2 accepts interface descriptions up to 255 characters.
-MAX_DESCRIPTION_CHARS = 255
-
-
-@dataclass(frozen=True)
-class InterfacePlan:
-    """Where the interface goes and how it attaches."""
-
-    subnet: SubnetPlan
-    private_ip: str | None
-    device_index: int
-
-
-def check_private_ip(ip: object, subnet_cidr: str, where: str) -> str:
-    """``ip`` must be an IPv4 address inside ``subnet_cidr`` and not one of
-    the five AWS reserves there."""
-    net = ipaddress.ip_network(subnet_cidr)
-    if not isinstance(ip, str):
-        raise ConfigError(f"{where}: private_ip {ip!r} must be an IPv4 address as a string")
-    try:
-        addr = ipaddress.IPv4Address(ip)
-    except ValueError:
-        raise ConfigError(f"{where}: private_ip {ip!r} is not an IPv4 address") from None
-    if addr not in net:
-        raise ConfigError(
-            f"{where}: private_ip {ip} is outside the subnet {subnet_cidr} "
-            f"({net[0]}..{net[-1]}); usable: {net[4]}..{net[-2]}"
-        )
-    offset = int(addr) - int(net.network_address)
-    reason = RESERVED_OFFSETS.get(offset)
-    if addr == net.broadcast_address:
-        reason = "the broadcast address"
-    if reason is not None:
-        raise ConfigError(
-            f"{where}: private_ip {ip} is {reason} of subnet {subnet_cidr}, one of the five "
-            f"addresses AWS reserves; usable: {net[4]}..{net[-2]}"
-        )
-    return str(addr)
-
-
-def plan_interface(plan: VpcPlan, *, tier: str, az_index: object, private_ip: object,
-                   device_index: object, where: str) -> InterfacePlan:
-    subnets = tier_subnets(plan, tier, where)
-    slots = [s.az.index for s in subnets]
-    if isinstance(az_index, bool) or not isinstance(az_index, int) or az_index not in slots:
-        raise ConfigError(
-            f"{where}: az_index {az_index!r} is not an AZ of tier {tier!r}; accepted: "
-            + ", ".join(f"{s.az.index} ({s.az.label})" for s in subnets)
-        )
-    subnet = plan.subnet(tier, az_index)
-    if isinstance(device_index, bool) or not isinstance(device_index, int):
-        raise ConfigError(f"{where}: device_index {device_index!r} must be an integer, 1 or more")
-    if device_index == 0:
-        raise ConfigError(
-            f"{where}: device_index 0 is the instance's primary interface, which is never "
-            "detached or replaced; attach extra interfaces at 1 or higher"
-        )
-    if device_index < 0:
-        raise ConfigError(f"{where}: device_index {device_index} is negative; use 1 or higher")
-    ip = None if private_ip is None else check_private_ip(private_ip, subnet.cidr, where)
-    return InterfacePlan(subnet=subnet, private_ip=ip, device_index=device_index)
-
+from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.eni import (
+    DEFAULT_DEVICE_INDEX,
+    MAX_DESCRIPTION_CHARS,
+    RESERVED_OFFSETS,
+    InterfacePlan,
+    check_private_ip,
+    plan_interface,
+)
+from vpc_patterns.plan.lookup import is_token
+from vpc_patterns.plan.network import SubnetPlan
+from vpc_patterns.plan.security_groups import (
+    MAX_SECURITY_GROUPS_PER_INTERFACE,
+    check_interface_security_groups,
+)
 
 #: Fixed addresses taken, per network: (ip, interface path).
 _FIXED_IPS = WeakRegistry()
@@ -273,3 +218,15 @@ class ExtraNetworkInterface(Construct):
                         f"{s.az.index}"
                     )
                 return
+
+
+#: The construct, and the plan names importable from here.
+__all__ = [
+    "DEFAULT_DEVICE_INDEX",
+    "MAX_DESCRIPTION_CHARS",
+    "RESERVED_OFFSETS",
+    "ExtraNetworkInterface",
+    "InterfacePlan",
+    "check_private_ip",
+    "plan_interface",
+]

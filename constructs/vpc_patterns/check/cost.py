@@ -13,7 +13,8 @@ and prices what runs every hour whether traffic flows or not:
 * Site-to-Site VPN connection hours.
 
 Prices come from a dated file in ``vpc_patterns/data`` (``prices-YYYY-MM.json``,
-the newest is used) for the regions listed there; a month is 730 hours. The
+the newest is used, read by :mod:`vpc_patterns.plan.prices`) for the regions
+listed there; a month is 730 hours. The
 estimate names the file's date and the region it assumed, and says what it
 leaves out: data processing, data transfer, and the other services a stack
 creates (flow logs, KMS keys, ...). Internet gateways and gateway endpoints
@@ -37,137 +38,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.prices import (
+    DATA_DIR,
+    DEFAULT_REGION,
+    REGION_CODE,
+    PriceTable,
+    RegionPrices,
+    load_prices,
+    price_files,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from vpc_patterns.check import VpcModel
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-_PRICE_FILE = re.compile(r"^prices-(\d{4})-(\d{2})\.json$")
-#: The region assumed for a template that names none (environment-agnostic).
-DEFAULT_REGION = "us-east-1"
-#: ``us-east-1``, ``ap-southeast-1``, ``us-gov-west-1``, ``eu-central-2``...
-_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 _AZ_NAME = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)[a-z]$")
 _SERVICE_NAME = re.compile(r"^com\.amazonaws\.([a-z]{2}(?:-[a-z]+)+-\d+)\.")
-_PRICE_KEYS = ("nat_gateway_hour", "interface_endpoint_az_hour", "vpn_connection_hour",
-               "public_ipv4_hour")
-
-
-# ---------------------------------------------------------------------------
-# Price data
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RegionPrices:
-    """Hourly list prices (USD) of one region."""
-
-    code: str
-    name: str
-    nat_gateway_hour: Decimal
-    interface_endpoint_az_hour: Decimal
-    vpn_connection_hour: Decimal
-    public_ipv4_hour: Decimal
-    #: EC2 on-demand (Linux) hourly price by instance type
-    ec2_hour: Mapping[str, Decimal]
-
-
-@dataclass(frozen=True)
-class PriceTable:
-    """One dated price file."""
-
-    date: str
-    currency: str
-    hours_per_month: int
-    source: str
-    excludes: tuple[str, ...]
-    regions: Mapping[str, RegionPrices]
-    #: file name (or a description for tables built in code)
-    file: str = "<built in code>"
-
-    def region(self, code: str) -> RegionPrices:
-        """The prices of ``code``; ConfigError listing the known regions."""
-        prices = self.regions.get(code)
-        if prices is None:
-            raise ConfigError(
-                f"region {code!r} is not in the price file {self.file} ({self.date}); "
-                f"known regions: {', '.join(sorted(self.regions))}"
-            )
-        return prices
-
-    @staticmethod
-    def from_dict(data: Any, file: str = "<built in code>") -> PriceTable:
-        """Validate and build a table from the JSON form (prices as numbers,
-        read as exact decimals)."""
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"price file {file}: expected an object")
-        date = data.get("date")
-        if not isinstance(date, str) or not re.fullmatch(r"\d{4}-\d{2}", date):
-            raise ConfigError(f"price file {file}: 'date' {date!r} must be 'YYYY-MM'")
-        hours = data.get("hours_per_month", 730)
-        if isinstance(hours, bool) or not isinstance(hours, (int, Decimal)) or int(hours) != hours \
-                or int(hours) <= 0:
-            raise ConfigError(f"price file {file}: 'hours_per_month' {hours!r} must be a "
-                              "positive whole number")
-        regions_raw = data.get("regions")
-        if not isinstance(regions_raw, Mapping) or not regions_raw:
-            raise ConfigError(f"price file {file}: 'regions' must be a non-empty object")
-        regions: dict[str, RegionPrices] = {}
-        for code, r in regions_raw.items():
-            if not isinstance(code, str) or not _REGION.match(code):
-                raise ConfigError(f"price file {file}: {code!r} is not a region code such as "
-                                  "'us-east-1'")
-            if not isinstance(r, Mapping):
-                raise ConfigError(f"price file {file}: region {code} must be an object")
-            values = {k: _price(file, f"{code}.{k}", r.get(k)) for k in _PRICE_KEYS}
-            ec2 = r.get("ec2_hour", {})
-            if not isinstance(ec2, Mapping):
-                raise ConfigError(f"price file {file}: {code}.ec2_hour must be an object")
-            regions[code] = RegionPrices(
-                code, str(r.get("name", code)), ec2_hour={
-                    str(t): _price(file, f"{code}.ec2_hour.{t}", p) for t, p in ec2.items()},
-                **values)
-        excludes = data.get("excludes", [])
-        return PriceTable(date, str(data.get("currency", "USD")), int(hours),
-                          str(data.get("source", "")),
-                          tuple(str(e) for e in excludes) if isinstance(excludes, list) else (),
-                          regions, file)
-
-
-def _price(file: str, what: str, value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise ConfigError(f"price file {file}: {what} {value!r} must be a number (USD per hour)")
-    d = Decimal(str(value))
-    if d < 0:
-        raise ConfigError(f"price file {file}: {what} {value!r} is negative")
-    return d
-
-
-def price_files(directory: Path = DATA_DIR) -> list[Path]:
-    """The dated price files, oldest first."""
-    return sorted(p for p in directory.glob("prices-*.json") if _PRICE_FILE.match(p.name))
-
-
-_CACHE: dict[str, PriceTable] = {}
-
-
-def load_prices(path: str | Path | None = None) -> PriceTable:
-    """Read a price file (default: the newest ``data/prices-YYYY-MM.json``)."""
-    if path is None:
-        files = price_files()
-        if not files:
-            raise ConfigError(f"no prices-YYYY-MM.json in {DATA_DIR}")
-        p = files[-1]
-    else:
-        p = Path(path)
-    key = str(p.resolve())
-    if key not in _CACHE:
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"), parse_float=Decimal)
-        except (OSError, ValueError) as err:
-            raise ConfigError(f"price file {p}: not readable JSON: {err}") from None
-        _CACHE[key] = PriceTable.from_dict(data, p.name)
-    return _CACHE[key]
 
 
 # ---------------------------------------------------------------------------
@@ -198,7 +83,7 @@ def _manifest_region(model: VpcModel) -> str | None:
         env = art.get("environment")
         if isinstance(env, str) and env.startswith("aws://"):
             region = env.rsplit("/", 1)[-1]
-            if _REGION.match(region):
+            if REGION_CODE.match(region):
                 return region
     return None
 
@@ -452,7 +337,9 @@ def estimate_all(models: Iterable[VpcModel], region: str | None = None, *,
     return [estimate_monthly_cost(m, region, prices=prices) for m in models]
 
 
+#: The estimate, and the price names importable from here.
 __all__ = [
+    "DATA_DIR",
     "DEFAULT_REGION",
     "CostEstimate",
     "CostLine",
