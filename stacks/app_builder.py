@@ -13,6 +13,7 @@ from stacks.config import (
     parse_peering,
 )
 from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.peering import DEFAULT_PEER_TCP_PORTS
 
 from stacks.network_stack import NetworkStack
 from stacks.peering_stack import PeeringStack
@@ -60,7 +61,7 @@ def build_app(app: App, *, compliance: bool = True) -> list[NetworkStack]:
         try:
             stacks.append(NetworkStack(
                 app, STACK_NAME.format(env=name), config=cfg, peer_cidrs=peers[name],
-                peer_tcp_ports=peering.tcp_ports if peering else (443,)))
+                peer_tcp_ports=peering.tcp_ports if peering else DEFAULT_PEER_TCP_PORTS))
         except ConfigError as err:
             # Values checked by the constructs: say which environment they came from.
             raise ConfigError(f"{CONTEXT_KEY}.{name}: {err}") from None

@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from vpc_patterns.errors import ConfigError
-from vpc_patterns.plan.network import NatKind, NatProvider, SubnetKind, Tier, plan_network
+from vpc_patterns.plan.flow_log_format import TrafficType
+from vpc_patterns.plan.flow_logs import DEFAULT_AGGREGATION_INTERVAL, DEFAULT_FLOW_LOG_RETENTION_DAYS
+from vpc_patterns.plan.network import (
+    DEFAULT_AZ_SLOTS,
+    DEFAULT_CIDR,
+    NatKind,
+    NatProvider,
+    SubnetKind,
+    Tier,
+    plan_network,
+)
+from vpc_patterns.plan.peering import DEFAULT_PEER_TCP_PORTS
 
 CONTEXT_KEY = "vpc_patterns:environments"
 
@@ -43,6 +54,9 @@ _ACCEPTED = {
 
 
 PEERING_KEY = "vpc_patterns:peering"
+#: What on-premises clients may open, per tier, unless configured: HTTPS into
+#: the private tier (the reference app's choice, not a library default).
+DEFAULT_ON_PREMISES_TCP_PORTS: tuple[tuple[str, tuple[int, ...]], ...] = (("private", (443,)),)
 
 
 @dataclass(frozen=True)
@@ -53,7 +67,7 @@ class VpnConfig:
     on_premises_cidrs: tuple[str, ...]
     routing: str = "static"
     #: TCP ports the on-premises ranges may open, per tier (network ACLs).
-    on_premises_tcp_ports: tuple[tuple[str, tuple[int, ...]], ...] = (("private", (443,)),)
+    on_premises_tcp_ports: tuple[tuple[str, tuple[int, ...]], ...] = DEFAULT_ON_PREMISES_TCP_PORTS
 
 
 @dataclass(frozen=True)
@@ -63,23 +77,23 @@ class PeeringConfig:
     hub: str
     spokes: tuple[str, ...]
     #: TCP ports a peer may open into the other side's private tier.
-    tcp_ports: tuple[int, ...] = (443,)
+    tcp_ports: tuple[int, ...] = DEFAULT_PEER_TCP_PORTS
 
 
 @dataclass(frozen=True)
 class EnvironmentConfig:
     name: str
-    cidr: str = "10.0.0.0/16"
+    cidr: str = DEFAULT_CIDR
     max_azs: int | None = None
     availability_zones: tuple[str, ...] | None = None
     availability_zone_ids: tuple[str, ...] | None = None
-    az_slots: int = 8
+    az_slots: int = DEFAULT_AZ_SLOTS
     nat: NatProvider = field(default_factory=NatProvider.gateway_per_az)
     tiers: tuple[Tier, ...] | None = None
-    flow_log_retention_days: int = 365
+    flow_log_retention_days: int = DEFAULT_FLOW_LOG_RETENTION_DAYS
     flow_log_destinations: tuple[str, ...] = ("cloudwatch",)
-    flow_log_traffic_type: str = "ALL"
-    flow_log_aggregation_seconds: int = 600
+    flow_log_traffic_type: str = TrafficType.ALL.value
+    flow_log_aggregation_seconds: int = DEFAULT_AGGREGATION_INTERVAL
     flow_log_s3_format: str = "plain-text"
     monitoring: bool = True
     dashboard: bool = True
@@ -128,7 +142,8 @@ def _parse_vpn(env: str, raw: Any) -> VpnConfig:
     routing = raw.get("routing", "static")
     if routing not in ("static", "bgp"):
         raise ConfigError(f"{where}.routing = {routing!r}; accepted: static, bgp")
-    ports = raw.get("on_premises_tcp_ports", {"private": [443]})
+    ports = raw.get("on_premises_tcp_ports",
+                    {tier: list(p) for tier, p in DEFAULT_ON_PREMISES_TCP_PORTS})
     if not isinstance(ports, Mapping) or not all(
         isinstance(v, list) and all(isinstance(p, int) and not isinstance(p, bool) for p in v)
         for v in ports.values()
@@ -161,7 +176,7 @@ def parse_peering(raw: Any, envs: Mapping[str, EnvironmentConfig]) -> PeeringCon
                 f"{PEERING_KEY}.spokes entry {sp!r} must be an environment other than the hub, "
                 f"listed once; environments: {', '.join(envs)}"
             )
-    ports = raw.get("tcp_ports", [443])
+    ports = raw.get("tcp_ports", list(DEFAULT_PEER_TCP_PORTS))
     if not isinstance(ports, list) or not ports or not all(
         isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536 for p in ports
     ):
