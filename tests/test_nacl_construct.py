@@ -340,6 +340,10 @@ def test_acl_plan_with_options_or_for_another_vpc_is_refused(
         TierNetworkAcls(stack, "A4", network=stack)
     built = TierNetworkAcls(stack, "A5", network=net, acl_plan=good)
     assert isinstance(built.plan, AclPlan) and built.plan is good
+    # an option given at plan_acls's own default is no conflict
+    same = TierNetworkAcls(stack, "A7", network=net, acl_plan=good, internet_icmp=False,
+                           ephemeral_ports=EPHEMERAL_PORTS, max_rules_per_direction=20)
+    assert same.plan is good
     # a subnet holds one ACL: a network that already has its ACLs is refused
     net.network_acls = built  # what BestPracticeVpc(network_acls=True) sets
     with pytest.raises(ConfigError, match="already has network ACLs; give your rules to it"):

@@ -694,3 +694,70 @@ def test_random_user_rules_merge_or_refuse_and_returns_are_proven_or_reported(
             assert "implicit deny" in match[0].message
         else:
             assert r_by in match[0].by
+
+
+# ---------------------------------------------------------------------------
+# The package's names, defaults and IPv6
+# ---------------------------------------------------------------------------
+
+#: Every public name of the module before it became a package.
+PUBLIC_NAMES = (
+    "MIN_RULE_NUMBER", "MAX_RULE_NUMBER", "LIBRARY_RULE_STEP", "EPHEMERAL_PORTS",
+    "DEFAULT_PUBLIC_INGRESS_PORTS", "DEFAULT_ISOLATED_SERVICE_PORTS", "GATEWAY_ENDPOINT_PORT",
+    "DEFAULT_INTERNET_ICMP", "DEFAULT_RULES_PER_DIRECTION", "MAX_RULES_PER_DIRECTION",
+    "MAX_DESCRIPTION_CHARS", "ANY_IPV4", "AclAction", "AclProtocol", "PROTOCOL_NUMBERS",
+    "ICMPV6_PROTOCOL_NUMBER", "AclRule", "LIBRARY", "USER", "TierAcl", "FindingKind",
+    "AclFinding", "AclPlan", "library_rules", "plan_acls", "shadow_findings",
+    "missing_returns", "unsolicited_replies",
+)
+
+
+def test_every_public_name_imports_from_the_package_and_the_legacy_path() -> None:
+    import importlib
+    import warnings
+
+    import vpc_patterns.plan.nacl as package
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        legacy = importlib.import_module("vpc_patterns.nacl")
+    for name in PUBLIC_NAMES:
+        assert getattr(package, name) is getattr(legacy, name), name
+    assert set(PUBLIC_NAMES) <= set(package.__all__)
+
+
+def test_plan_acls_defaults_are_its_signature() -> None:
+    from vpc_patterns.plan.nacl import (
+        DEFAULT_INTERNET_ICMP,
+        DEFAULT_ISOLATED_SERVICE_PORTS,
+        DEFAULT_PUBLIC_INGRESS_PORTS,
+        PLAN_ACLS_DEFAULTS,
+    )
+
+    assert dict(PLAN_ACLS_DEFAULTS) == {
+        "user_rules": None,
+        "public_ingress_ports": DEFAULT_PUBLIC_INGRESS_PORTS,
+        "reachable_from": None,
+        "isolated_service_ports": DEFAULT_ISOLATED_SERVICE_PORTS,
+        "ephemeral_ports": EPHEMERAL_PORTS,
+        "internet_icmp": DEFAULT_INTERNET_ICMP,
+        "max_rules_per_direction": DEFAULT_RULES_PER_DIRECTION,
+        "findings_as_errors": False,
+    }
+    assert plan_acls(PLAN, **PLAN_ACLS_DEFAULTS) == ACLS  # type: ignore[arg-type]
+
+
+def test_ipv6_flow_without_ipv6_replies_is_reported_and_ipv4_rules_do_not_answer() -> None:
+    # Inbound HTTPS from an IPv6 range: the library's outbound rules name IPv4
+    # CIDRs only, so the replies (to the IPv6 peers) hit the implicit deny.
+    https6 = rule(50, cidr="2001:db8::/32", desc="HTTPS from IPv6 clients")
+    plan = plan_acls(PLAN, user_rules={"private": [https6]})
+    found = [f for f in plan.findings if f.rule == https6]
+    assert [f.kind for f in found] == [FindingKind.MISSING_RETURN]
+    assert found[0].detail == ("outbound tcp 1024-65535 to 2001:db8::/32",)
+    assert found[0].by == () and "implicit deny" in found[0].message
+    # with the replies admitted, the proof holds again
+    back6 = rule(50, proto="tcp", ports=EPHEMERAL_PORTS, cidr="2001:db8::/32", egress=True,
+                 desc="Replies to IPv6 clients", reply=True)
+    fixed = plan_acls(PLAN, user_rules={"private": [https6, back6]})
+    assert [f for f in fixed.findings if f.rule in (https6, back6)] == []

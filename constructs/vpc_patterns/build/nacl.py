@@ -1,8 +1,8 @@
-"""TierNetworkAcls: the CDK skin over an :class:`~vpc_patterns.nacl.AclPlan`.
+"""TierNetworkAcls: the CDK skin over an :class:`~vpc_patterns.plan.nacl.AclPlan`.
 
 One ``AWS::EC2::NetworkAcl`` per tier, one ``AWS::EC2::NetworkAclEntry`` per
 rule and one ``AWS::EC2::SubnetNetworkAclAssociation`` per subnet of the tier.
-Every decision is made by :func:`~vpc_patterns.nacl.plan_acls`; this module
+Every decision is made by :func:`~vpc_patterns.plan.nacl.plan_acls`; this module
 only writes it down.
 
 Logical ids are API: an ACL is ``<Tier>NetworkAcl``; an entry is
@@ -13,27 +13,17 @@ entries fighting for one number during an update).
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aws_cdk import Annotations, CfnTag
 from aws_cdk import aws_ec2 as ec2
-from constructs import Construct
 
+from constructs import Construct
 from vpc_patterns.build.compliance import acknowledge
 from vpc_patterns.errors import ConfigError
-from vpc_patterns.plan.nacl import (
-    DEFAULT_INTERNET_ICMP,
-    DEFAULT_ISOLATED_SERVICE_PORTS,
-    DEFAULT_PUBLIC_INGRESS_PORTS,
-    DEFAULT_RULES_PER_DIRECTION,
-    EPHEMERAL_PORTS,
-    AclPlan,
-    AclProtocol,
-    AclRule,
-    plan_acls,
-)
+from vpc_patterns.plan.nacl import PLAN_ACLS_DEFAULTS, AclPlan, AclProtocol, AclRule, plan_acls
 from vpc_patterns.plan.naming import ACL_FINDING_PREFIX, METADATA_KEY, TAG_TIER
-
 
 #: The reason recorded for AwsSolutions-VPC3 ("a network ACL has been
 #: implemented") on each ACL and, through it, on its entries.
@@ -50,9 +40,12 @@ class TierNetworkAcls(Construct):
     """A network ACL per tier of a :class:`~vpc_patterns.vpc.BestPracticeVpc`.
 
     ``TierNetworkAcls(scope, id, network=net)`` plans the ACLs from
-    ``net.plan`` with the options below (see :func:`vpc_patterns.nacl.plan_acls`
+    ``net.plan`` with the options below (see :func:`vpc_patterns.plan.nacl.plan_acls`
     for each); or pass ``acl_plan=`` to build a plan made beforehand (then no
     other option may be given).
+
+    An option left at ``None`` takes :func:`~vpc_patterns.plan.nacl.plan_acls`'s
+    default (:data:`~vpc_patterns.plan.nacl.PLAN_ACLS_DEFAULTS`).
 
     Findings of the plan (shadowed, redundant rules; missing return traffic)
     become CDK warnings on the ACL they concern (``cdk synth`` prints them);
@@ -73,13 +66,13 @@ class TierNetworkAcls(Construct):
         network: Any,
         acl_plan: AclPlan | None = None,
         user_rules: Mapping[str, Sequence[AclRule]] | None = None,
-        public_ingress_ports: Sequence[int] = DEFAULT_PUBLIC_INGRESS_PORTS,
+        public_ingress_ports: Sequence[int] | None = None,
         reachable_from: Mapping[str, Sequence[str]] | None = None,
-        isolated_service_ports: Sequence[int] = DEFAULT_ISOLATED_SERVICE_PORTS,
-        ephemeral_ports: tuple[int, int] = EPHEMERAL_PORTS,
-        internet_icmp: bool = DEFAULT_INTERNET_ICMP,
-        max_rules_per_direction: int = DEFAULT_RULES_PER_DIRECTION,
-        findings_as_errors: bool = False,
+        isolated_service_ports: Sequence[int] | None = None,
+        ephemeral_ports: tuple[int, int] | None = None,
+        internet_icmp: bool | None = None,
+        max_rules_per_direction: int | None = None,
+        findings_as_errors: bool | None = None,
         name: str | None = None,
     ) -> None:
         vpc_plan = getattr(network, "plan", None)
@@ -96,30 +89,22 @@ class TierNetworkAcls(Construct):
                 f"network {network.node.path!r} already has network ACLs; give your rules to it "
                 "(acl_rules=...), or build it with network_acls=False to use TierNetworkAcls"
             )
-        options = dict(
-            user_rules=user_rules,
-            public_ingress_ports=public_ingress_ports,
-            reachable_from=reachable_from,
-            isolated_service_ports=isolated_service_ports,
-            ephemeral_ports=ephemeral_ports,
-            internet_icmp=internet_icmp,
-            max_rules_per_direction=max_rules_per_direction,
-            findings_as_errors=findings_as_errors,
-        )
+        given_options: dict[str, object] = {
+            "user_rules": user_rules,
+            "public_ingress_ports": public_ingress_ports,
+            "reachable_from": reachable_from,
+            "isolated_service_ports": isolated_service_ports,
+            "ephemeral_ports": ephemeral_ports,
+            "internet_icmp": internet_icmp,
+            "max_rules_per_direction": max_rules_per_direction,
+            "findings_as_errors": findings_as_errors,
+        }
+        # None: plan_acls's default, whose one home is plan_acls's signature.
+        options = {k: v for k, v in given_options.items() if v is not None}
         if acl_plan is None:
             acl_plan = plan_acls(vpc_plan, **options)  # type: ignore[arg-type]
         else:
-            defaults = dict(
-                user_rules=None,
-                public_ingress_ports=DEFAULT_PUBLIC_INGRESS_PORTS,
-                reachable_from=None,
-                isolated_service_ports=DEFAULT_ISOLATED_SERVICE_PORTS,
-                ephemeral_ports=EPHEMERAL_PORTS,
-                internet_icmp=DEFAULT_INTERNET_ICMP,
-                max_rules_per_direction=DEFAULT_RULES_PER_DIRECTION,
-                findings_as_errors=False,
-            )
-            given = sorted(k for k, v in options.items() if v != defaults[k])
+            given = sorted(k for k, v in options.items() if v != PLAN_ACLS_DEFAULTS[k])
             if given:
                 raise ConfigError(
                     f"acl_plan is given together with {', '.join(given)}; pass those options to "

@@ -7,6 +7,13 @@ addresses that every entry either fully holds or does not touch), so a
 decision covers every port of every protocol at once: a :class:`Decision` is
 the list of port segments per protocol with the entry that decided each.
 
+The evaluation itself is the shared ACL algebra of
+:mod:`vpc_patterns.plan.nacl.space` (the plan's proofs use it too): addresses
+of both families live on one integer line, an entry is a
+:class:`~vpc_patterns.plan.nacl.space.Match` and a cell is decided by
+:func:`~vpc_patterns.plan.nacl.space.first_match`. IPv4 entries come from
+:meth:`NetworkAcl.ordered`; an IPv6 entry is evaluated when its CIDR is known.
+
 A *flow* (:func:`evaluate_flow`) crosses several ACLs: the request leaves the
 source subnet (its ACL's egress), enters the destination subnet (ingress), and
 -- because ACLs are stateless -- the reply must cross the same ACLs the other
@@ -15,19 +22,48 @@ way, to the client's ephemeral port (1024-65535).
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
 
 from vpc_patterns.check.model import AclEntry, NetworkAcl, protocol_name
-from vpc_patterns.check.ranges import ALL_PORTS, EPHEMERAL, NO_PORTS, IntervalSet, cells, cidr_set
+from vpc_patterns.check.ranges import ALL_PORTS, EPHEMERAL, NO_PORTS
+from vpc_patterns.plan.nacl.space import (
+    ICMP,
+    OTHER,
+    TCP,
+    UDP,
+    IntervalSet,
+    Match,
+    address_point,
+    cells,
+    containing,
+    first_match,
+    network_set,
+    port_space,
+)
 
-TCP, UDP, ICMP = 6, 17, 1
-#: Stands for every IP protocol no ACL entry names.
-OTHER = -2
-
-
-def port_space(proto: int) -> IntervalSet:
-    return ALL_PORTS if proto in (TCP, UDP) else NO_PORTS
+__all__ = [
+    "ICMP",
+    "OTHER",
+    "PROTOCOL_ORDER",
+    "TCP",
+    "UDP",
+    "AclEvaluator",
+    "AclHop",
+    "CellResult",
+    "Decision",
+    "FlowResult",
+    "PortMap",
+    "Segment",
+    "direct_hops",
+    "entry_match",
+    "evaluate_flow",
+    "evaluated_entries",
+    "port_space",
+    "proto_label",
+    "reply_space",
+]
 
 
 def reply_space(proto: int) -> IntervalSet:
@@ -58,11 +94,11 @@ class PortMap:
     items: tuple[tuple[int, IntervalSet], ...] = ()
 
     @staticmethod
-    def of(mapping: Mapping[int, IntervalSet]) -> "PortMap":
+    def of(mapping: Mapping[int, IntervalSet]) -> PortMap:
         return PortMap(tuple(sorted((p, s) for p, s in mapping.items() if s)))
 
     @staticmethod
-    def everything(protocols: Iterable[int]) -> "PortMap":
+    def everything(protocols: Iterable[int]) -> PortMap:
         return PortMap.of({p: port_space(p) for p in protocols})
 
     def get(self, proto: int) -> IntervalSet:
@@ -77,7 +113,7 @@ class PortMap:
     def __bool__(self) -> bool:
         return bool(self.items)
 
-    def _combine(self, other: "PortMap", op: str) -> "PortMap":
+    def _combine(self, other: PortMap, op: str) -> PortMap:
         protos = set(self.protocols()) | set(other.protocols())
         out: dict[int, IntervalSet] = {}
         for p in protos:
@@ -85,16 +121,16 @@ class PortMap:
             out[p] = a | b if op == "|" else (a & b if op == "&" else a - b)
         return PortMap.of(out)
 
-    def __or__(self, other: "PortMap") -> "PortMap":
+    def __or__(self, other: PortMap) -> PortMap:
         return self._combine(other, "|")
 
-    def __and__(self, other: "PortMap") -> "PortMap":
+    def __and__(self, other: PortMap) -> PortMap:
         return self._combine(other, "&")
 
-    def __sub__(self, other: "PortMap") -> "PortMap":
+    def __sub__(self, other: PortMap) -> PortMap:
         return self._combine(other, "-")
 
-    def issuperset(self, other: "PortMap") -> bool:
+    def issuperset(self, other: PortMap) -> bool:
         return not (other - self)
 
     def describe(self) -> str:
@@ -175,9 +211,37 @@ class Decision:
                 if s.proto == proto and (s.ports & ports) and (allow is None or s.allow == allow)]
 
 
+def evaluated_entries(acl: NetworkAcl, egress: bool) -> tuple[AclEntry, ...]:
+    """The entries of one direction in evaluation order: the IPv4 entries
+    (:meth:`NetworkAcl.ordered`) and the IPv6 entries whose CIDR is known, by
+    rule number (a packet only ever matches entries of its own family)."""
+    v6 = [e for e in acl.entries if e.egress == egress and e.ipv6 and e.cidr is not None]
+    if not v6:
+        return acl.ordered(egress)
+    return tuple(sorted(
+        (*acl.ordered(egress), *v6),
+        key=lambda e: (e.rule_number is None, e.rule_number or 0, e.logical_id),
+    ))
+
+
+def entry_match(entry: AclEntry) -> Match | None:
+    """What an entry matches, or None when it cannot be evaluated (unknown
+    CIDR, protocol, action or number)."""
+    if entry.uncertain or entry.cidr is None or entry.protocol is None:
+        return None
+    return Match(entry.protocol, entry.ports, network_set(entry.cidr))
+
+
+Address = int | str | ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
 class AclEvaluator:
     """Evaluates ACL directions for remote addresses, with a cache keyed by
-    the set of entries that match (so equal cells cost one evaluation)."""
+    the set of entries that match (so equal cells cost one evaluation).
+
+    An address is a place of the shared address line (an ``int``: an IPv4
+    address's integer, see :mod:`vpc_patterns.plan.nacl.space`) or an
+    address of either family (``"2001:db8::1"``, an ``ipaddress`` object)."""
 
     def __init__(self, protocols: Sequence[int]) -> None:
         self.protocols = tuple(protocols)
@@ -192,34 +256,26 @@ class AclEvaluator:
                     named.add(e.protocol)
         return tuple(sorted(named)) + (OTHER,)
 
-    def matching(self, acl: NetworkAcl, egress: bool, address: int) -> tuple[int, ...]:
-        out = []
-        for i, e in enumerate(acl.ordered(egress)):
-            if e.uncertain or e.cidr is None:
-                continue
-            if int(e.cidr.network_address) <= address <= int(e.cidr.broadcast_address):
-                out.append(i)
-        return tuple(out)
+    def matching(self, acl: NetworkAcl, egress: bool, address: Address) -> tuple[int, ...]:
+        """Positions (in :func:`evaluated_entries`) of the entries that match
+        ``address``."""
+        matches = [entry_match(e) for e in evaluated_entries(acl, egress)]
+        return containing(matches, address_point(address))
 
-    def decide(self, acl: NetworkAcl, egress: bool, address: int) -> Decision:
+    def decide(self, acl: NetworkAcl, egress: bool, address: Address) -> Decision:
         key = (acl.logical_id, egress, self.matching(acl, egress, address))
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        entries = acl.ordered(egress)
-        remaining = {p: port_space(p) for p in self.protocols}
-        segs: list[Segment] = []
-        for i in key[2]:
-            e = entries[i]
-            protos = self.protocols if e.protocol == -1 else (
-                (e.protocol,) if e.protocol in remaining else ())
-            for p in protos:
-                span = port_space(p) if e.protocol == -1 or p not in (TCP, UDP) else (
-                    e.ports if e.ports is not None else ALL_PORTS)
-                m = remaining[p] & span
-                if m:
-                    segs.append(Segment(p, m, bool(e.allow), e, acl.logical_id, egress))
-                    remaining[p] = remaining[p] - m
+        entries = evaluated_entries(acl, egress)
+        matches = [(i, entry_match(entries[i])) for i in key[2]]
+        pieces, remaining = first_match(
+            ((i, m) for i, m in matches if m is not None), self.protocols)
+        segs: list[Segment] = [
+            Segment(pc.proto, pc.ports, bool(entries[pc.index].allow), entries[pc.index],
+                    acl.logical_id, egress)
+            for pc in pieces
+        ]
         for p, rem in remaining.items():
             if rem:
                 segs.append(Segment(p, rem, False, None, acl.logical_id, egress))
@@ -229,7 +285,8 @@ class AclEvaluator:
         return d
 
     def splitters(self, acl: NetworkAcl, egress: bool) -> list[IntervalSet]:
-        return [cidr_set(e.cidr) for e in acl.ordered(egress) if e.cidr is not None]
+        return [network_set(e.cidr) for e in evaluated_entries(acl, egress)
+                if e.cidr is not None]
 
 
 # ---------------------------------------------------------------------------
@@ -376,11 +433,9 @@ def evaluate_flow(evaluator: AclEvaluator, src: IntervalSet, dst: IntervalSet,
     protos = evaluator.protocols
     for sc in _grouped_cells(evaluator, src, src_side):
         for dc in _grouped_cells(evaluator, dst, dst_side):
-            def remote(h: AclHop) -> int:
-                return (sc if h.remote == "src" else dc).ranges[0][0]
-
-            req_d = tuple(evaluator.decide(h.acl, h.egress, remote(h)) for h in request_hops)
-            rep_d = tuple(evaluator.decide(h.acl, h.egress, remote(h)) for h in reply_hops)
+            ends = {"src": sc.ranges[0][0], "dst": dc.ranges[0][0]}
+            req_d = tuple(evaluator.decide(h.acl, h.egress, ends[h.remote]) for h in request_hops)
+            rep_d = tuple(evaluator.decide(h.acl, h.egress, ends[h.remote]) for h in reply_hops)
             req: dict[int, IntervalSet] = {}
             counted: dict[int, IntervalSet] = {}
             rep: dict[int, IntervalSet] = {}

@@ -1,0 +1,405 @@
+"""Network ACLs per tier, as data: one ACL per tier with subnets, the library's
+rules merged with the user's, and the merge checked.
+
+:func:`plan_acls` turns a :class:`~vpc_patterns.plan.network.VpcPlan` into one
+:class:`TierAcl` per tier (an :class:`AclPlan`); nothing here imports aws_cdk,
+:class:`vpc_patterns.build.nacl.TierNetworkAcls` only turns it into resources.
+
+Merge order (the contract with user rules)
+------------------------------------------
+* Library rules (:func:`~.policy.library_rules`) have fixed numbers:
+  :data:`~.rules.LIBRARY_RULE_STEP` apart, starting at
+  :data:`~.rules.LIBRARY_RULE_STEP` (100, 200, 300, ...). An option that adds
+  library rules (a public port, an admitted tier, ``internet_icmp``) may move
+  later library rules up a slot, which CloudFormation applies as in-place
+  updates (an entry's logical id is its direction and number).
+* User rules keep the numbers the user gave them; they are never renumbered.
+* Every rule of a direction is then evaluated by number, lowest first,
+  whatever its origin. So a user rule numbered 1..99 runs before every
+  library rule (deny lists go there), one numbered 101..199 runs after library
+  rule 100 and before 200, and one above the last library rule only sees
+  packets no library rule matched.
+* A user rule with the number of a library rule (same ACL, same direction),
+  or two user rules with one number, raise :class:`ConfigError` naming both.
+
+What is checked
+---------------
+* each rule when it is made (:class:`~.rules.AclRule`);
+* per ACL and direction: unique numbers and the AWS quota on rules
+  (:data:`~.rules.DEFAULT_RULES_PER_DIRECTION`);
+* the proofs of :mod:`~vpc_patterns.plan.nacl.proofs` (shadowed and redundant
+  rules, missing return traffic, unsolicited replies), reported in
+  :attr:`AclPlan.findings`; ``findings_as_errors=True`` turns them into a
+  ConfigError.
+"""
+
+from __future__ import annotations
+
+import inspect
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.nacl.policy import (
+    DEFAULT_INTERNET_ICMP,
+    DEFAULT_ISOLATED_SERVICE_PORTS,
+    DEFAULT_PUBLIC_INGRESS_PORTS,
+    library_rules,
+)
+from vpc_patterns.plan.nacl.rules import (
+    DEFAULT_RULES_PER_DIRECTION,
+    EPHEMERAL_PORTS,
+    MAX_RULES_PER_DIRECTION,
+    AclAction,
+    AclProtocol,
+    AclRule,
+)
+from vpc_patterns.plan.naming import pascal
+from vpc_patterns.plan.network import SubnetKind, VpcPlan
+
+if TYPE_CHECKING:
+    from vpc_patterns.plan.nacl.proofs import AclFinding
+
+LIBRARY = "library"
+USER = "user"
+
+
+@dataclass(frozen=True)
+class TierAcl:
+    """The network ACL of one tier, associated with every subnet of the tier."""
+
+    tier: str
+    kind: SubnetKind
+    construct_id: str
+    #: the tier's block (one CIDR for all its AZ slots)
+    block: str
+    #: construct ids of the tier's subnets (``BestPracticeVpc.subnets`` keys)
+    subnets: tuple[str, ...]
+    library_rules: tuple[AclRule, ...]
+    user_rules: tuple[AclRule, ...] = ()
+
+    @property
+    def rules(self) -> tuple[AclRule, ...]:
+        """Every rule, inbound then outbound, each direction by number."""
+        return tuple(
+            sorted(self.library_rules + self.user_rules, key=lambda r: (r.egress, r.number))
+        )
+
+    @property
+    def inbound(self) -> tuple[AclRule, ...]:
+        return tuple(r for r in self.rules if not r.egress)
+
+    @property
+    def outbound(self) -> tuple[AclRule, ...]:
+        return tuple(r for r in self.rules if r.egress)
+
+    def origin(self, rule: AclRule) -> str:
+        """``"library"`` or ``"user"``."""
+        return USER if rule in self.user_rules else LIBRARY
+
+    def rule(self, number: int, *, egress: bool = False) -> AclRule:
+        for r in self.rules:
+            if r.number == number and r.egress == egress:
+                return r
+        raise KeyError(
+            f"tier {self.tier!r} has no {'outbound' if egress else 'inbound'} rule {number}"
+        )
+
+    def decide(
+        self, *, egress: bool, protocol: str, address: str, port: int | None = None
+    ) -> tuple[AclAction, AclRule | None]:
+        """What the ACL does with one packet, by plain first-match over the
+        rules (``None`` as the rule means the implicit deny ``*``).
+
+        ``protocol`` is ``tcp``, ``udp``, ``icmp`` or any other protocol name
+        (matched only by ``all`` rules); ``port`` is the destination port, for
+        tcp and udp; ``address`` the peer address (source when inbound)."""
+        addr = ipaddress.ip_address(address)
+        for r in self.outbound if egress else self.inbound:
+            if addr not in r.network:
+                continue
+            if r.protocol is AclProtocol.ALL:
+                return AclAction(r.action), r
+            if r.protocol.value != protocol:
+                continue
+            if r.ports is not None:
+                lo, hi = r.ports  # type: ignore[misc]
+                if port is None or not lo <= port <= hi:
+                    continue
+            return AclAction(r.action), r
+        return AclAction.DENY, None
+
+
+@dataclass(frozen=True)
+class AclPlan:
+    """One ACL per tier that has subnets, and what the checks found."""
+
+    vpc_cidr: str
+    acls: tuple[TierAcl, ...]
+    findings: tuple[AclFinding, ...] = ()
+    ephemeral_ports: tuple[int, int] = EPHEMERAL_PORTS
+
+    def acl(self, tier: str) -> TierAcl:
+        for a in self.acls:
+            if a.tier == tier:
+                return a
+        raise KeyError(f"no network ACL for tier {tier!r}")
+
+    def table(self) -> str:
+        lines: list[str] = []
+        for a in self.acls:
+            lines.append(
+                f"{a.construct_id}: tier {a.tier} ({a.kind.value}), subnets {', '.join(a.subnets)}"
+            )
+            for r in a.rules:
+                lines.append(
+                    f"  {r.direction:<8} {r.number:>5}  {r.summary():<48} "
+                    f"{a.origin(r):<7} {r.description}"
+                )
+        for f in self.findings:
+            lines.append(f"{f.kind.value}: {f.message}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "vpc_cidr": self.vpc_cidr,
+            "acls": [
+                {
+                    "tier": a.tier,
+                    "id": a.construct_id,
+                    "subnets": list(a.subnets),
+                    "rules": [
+                        {
+                            "number": r.number,
+                            "egress": r.egress,
+                            "action": r.action.value,
+                            "protocol": r.protocol.value,
+                            "ports": list(r.ports) if r.ports else None,
+                            "cidr": r.cidr,
+                            "origin": a.origin(r),
+                            "description": r.description,
+                        }
+                        for r in a.rules
+                    ],
+                }
+                for a in self.acls
+            ],
+            "findings": [
+                {"kind": f.kind.value, "tier": f.tier, "message": f.message} for f in self.findings
+            ],
+        }
+
+
+def _check_port_list(name: str, ports: object, *, allow_empty: bool = True) -> tuple[int, ...]:
+    if isinstance(ports, (str, bytes)) or not isinstance(ports, Iterable):
+        raise ConfigError(f"{name} {ports!r} must be a list of TCP ports 1..65535, e.g. [80, 443]")
+    out = tuple(ports)
+    for p in out:
+        if isinstance(p, bool) or not isinstance(p, int) or not 1 <= p <= 65535:
+            raise ConfigError(f"{name} entry {p!r} is not a TCP port; accepted 1..65535")
+        if out.count(p) > 1:
+            raise ConfigError(f"{name} lists port {p} more than once")
+    if not out and not allow_empty:
+        raise ConfigError(f"{name} is empty")
+    return out
+
+
+def plan_acls(
+    plan: VpcPlan,
+    *,
+    user_rules: Mapping[str, Sequence[AclRule]] | None = None,
+    public_ingress_ports: Sequence[int] = DEFAULT_PUBLIC_INGRESS_PORTS,
+    reachable_from: Mapping[str, Sequence[str]] | None = None,
+    isolated_service_ports: Sequence[int] = DEFAULT_ISOLATED_SERVICE_PORTS,
+    ephemeral_ports: tuple[int, int] = EPHEMERAL_PORTS,
+    internet_icmp: bool = DEFAULT_INTERNET_ICMP,
+    max_rules_per_direction: int = DEFAULT_RULES_PER_DIRECTION,
+    findings_as_errors: bool = False,
+) -> AclPlan:
+    """One network ACL per tier with subnets, merged with ``user_rules``.
+
+    :param user_rules: ``{tier name: [AclRule, ...]}``; numbers are kept (see
+        the module's merge order).
+    :param public_ingress_ports: TCP ports public tiers admit from anywhere.
+    :param reachable_from: ``{isolated tier: [tier names]}``: which tiers may
+        reach each isolated tier (by their block CIDR). Default: the private
+        tiers. The tier's own block is always admitted.
+    :param isolated_service_ports: TCP ports an isolated tier may open to the
+        tiers it admits.
+    :param ephemeral_ports: the reply range, ``(from, to)``.
+    :param internet_icmp: admit ICMP to and from the internet in public and
+        private tiers (see :data:`DEFAULT_INTERNET_ICMP`).
+    :param max_rules_per_direction: your account's quota (AWS default 20,
+        at most 40).
+    :param findings_as_errors: raise ConfigError if any shadowed, redundant
+        or missing-return finding exists, instead of only reporting them.
+    """
+    if not isinstance(plan, VpcPlan):
+        raise ConfigError(f"plan {plan!r} is not a VpcPlan; build one with plan_network(...)")
+    public_ingress_ports = _check_port_list("public_ingress_ports", public_ingress_ports)
+    isolated_service_ports = _check_port_list("isolated_service_ports", isolated_service_ports)
+    if (
+        not isinstance(ephemeral_ports, (tuple, list))
+        or len(ephemeral_ports) != 2
+        or any(isinstance(p, bool) or not isinstance(p, int) for p in ephemeral_ports)
+        or not 1 <= ephemeral_ports[0] <= ephemeral_ports[1] <= 65535
+    ):
+        raise ConfigError(
+            f"ephemeral_ports {ephemeral_ports!r} must be (from, to) with "
+            "1 <= from <= to <= 65535; "
+            f"default {EPHEMERAL_PORTS}"
+        )
+    eph = (ephemeral_ports[0], ephemeral_ports[1])
+    if (
+        isinstance(max_rules_per_direction, bool)
+        or not isinstance(max_rules_per_direction, int)
+        or not 1 <= max_rules_per_direction <= MAX_RULES_PER_DIRECTION
+    ):
+        raise ConfigError(
+            f"max_rules_per_direction {max_rules_per_direction!r} must be an integer "
+            f"1..{MAX_RULES_PER_DIRECTION} (AWS default quota {DEFAULT_RULES_PER_DIRECTION})"
+        )
+    if not isinstance(internet_icmp, bool):
+        raise ConfigError(f"internet_icmp {internet_icmp!r} must be True or False")
+    if not isinstance(findings_as_errors, bool):
+        raise ConfigError(f"findings_as_errors {findings_as_errors!r} must be True or False")
+
+    active = [t for t in plan.tiers if not t.reserved and plan.subnets_of(t.tier)]
+    active_names = [t.tier for t in active]
+    all_names = [t.tier for t in plan.tiers]
+
+    user_rules = {} if user_rules is None else user_rules
+    if not isinstance(user_rules, Mapping):
+        raise ConfigError(
+            f"user_rules {user_rules!r} must be a mapping of tier name to a list of AclRule"
+        )
+    for tier, rules in user_rules.items():
+        if tier not in active_names:
+            reason = (
+                "is reserved (it has no subnets)"
+                if tier in all_names
+                else "is not a tier of the plan"
+            )
+            raise ConfigError(
+                f"user_rules names tier {tier!r}, which {reason}; tiers with an ACL: "
+                f"{', '.join(active_names)}"
+            )
+        if isinstance(rules, (AclRule, str, bytes)) or not isinstance(rules, Iterable):
+            raise ConfigError(f"user_rules[{tier!r}] must be a list of AclRule, got {rules!r}")
+        for r in rules:
+            if not isinstance(r, AclRule):
+                raise ConfigError(
+                    f"user_rules[{tier!r}] entry {r!r} is not a vpc_patterns.nacl.AclRule"
+                )
+
+    reachable_from = {} if reachable_from is None else reachable_from
+    if not isinstance(reachable_from, Mapping):
+        raise ConfigError(
+            f"reachable_from {reachable_from!r} must be a mapping of isolated tier "
+            "to a list of tier names"
+        )
+    by_name = {t.tier: t for t in plan.tiers}
+    for tier, sources in reachable_from.items():
+        t = by_name.get(tier)
+        if t is None or t.kind is not SubnetKind.ISOLATED or tier not in active_names:
+            isolated = [n.tier for n in active if n.kind is SubnetKind.ISOLATED]
+            raise ConfigError(
+                f"reachable_from names tier {tier!r}, which is not an isolated tier with subnets; "
+                f"accepted: {', '.join(isolated) or 'none (the plan has no isolated tier)'}"
+            )
+        if isinstance(sources, (str, bytes)) or not isinstance(sources, Iterable):
+            raise ConfigError(
+                f"reachable_from[{tier!r}] {sources!r} must be a list of tier names, "
+                f"e.g. [{sources!r}]"
+            )
+        for s in sources:
+            if s not in by_name:
+                raise ConfigError(
+                    f"reachable_from[{tier!r}] names tier {s!r}, which is not in the plan; "
+                    f"tiers: {', '.join(all_names)}"
+                )
+
+    acls: list[TierAcl] = []
+    for t in active:
+        lib = library_rules(
+            plan,
+            t.tier,
+            public_ingress_ports=public_ingress_ports,
+            reachable_from=(list(reachable_from[t.tier]) if t.tier in reachable_from else None),
+            isolated_service_ports=isolated_service_ports,
+            ephemeral_ports=eph,
+            internet_icmp=internet_icmp,
+        )
+        users = tuple(user_rules.get(t.tier, ()))
+        _check_numbers(t.tier, lib, users)
+        acl = TierAcl(
+            tier=t.tier,
+            kind=t.kind,
+            construct_id=f"{pascal(t.tier)}NetworkAcl",
+            block=t.block,
+            subnets=tuple(s.construct_id for s in plan.subnets_of(t.tier)),
+            library_rules=lib,
+            user_rules=users,
+        )
+        for egress in (False, True):
+            n = len(acl.outbound if egress else acl.inbound)
+            if n > max_rules_per_direction:
+                raise ConfigError(
+                    f"the network ACL of tier {t.tier!r} would have {n} "
+                    f"{'outbound' if egress else 'inbound'} rules; the quota is "
+                    f"{max_rules_per_direction} per direction (AWS default "
+                    f"{DEFAULT_RULES_PER_DIRECTION}, at most {MAX_RULES_PER_DIRECTION}): "
+                    "drop rules, or raise the quota and pass max_rules_per_direction"
+                )
+        acls.append(acl)
+
+    # The proofs read the plans made here, so they import this module: import
+    # them when they run.
+    from vpc_patterns.plan.nacl.proofs import missing_returns, shadow_findings, unsolicited_replies
+
+    result = AclPlan(vpc_cidr=plan.cidr, acls=tuple(acls), ephemeral_ports=eph)
+    findings = (
+        tuple(f for a in result.acls for f in shadow_findings(a))
+        + missing_returns(result)
+        + unsolicited_replies(result)
+    )
+    result = AclPlan(vpc_cidr=plan.cidr, acls=tuple(acls), findings=findings, ephemeral_ports=eph)
+    if findings_as_errors and findings:
+        raise ConfigError(
+            f"{len(findings)} network ACL finding(s) and findings_as_errors=True:\n"
+            + "\n".join(f"- {f.kind.value}: {f.message}" for f in findings)
+        )
+    return result
+
+
+def _check_numbers(tier: str, lib: Sequence[AclRule], users: Sequence[AclRule]) -> None:
+    seen: dict[tuple[bool, int], tuple[str, AclRule]] = {
+        (r.egress, r.number): (LIBRARY, r) for r in lib
+    }
+    for r in users:
+        key = (r.egress, r.number)
+        if key in seen:
+            origin, other = seen[key]
+            taken = sorted(n for (e, n) in seen if e == r.egress)
+            raise ConfigError(
+                f"tier {tier!r}: user {r} has the number of {origin} {other}; numbers must "
+                f"be unique per direction. {r.direction.capitalize()} numbers in use: "
+                f"{', '.join(map(str, taken))}"
+            )
+        seen[key] = (USER, r)
+
+
+def _plan_acls_defaults() -> Mapping[str, object]:
+    return MappingProxyType({
+        name: p.default
+        for name, p in inspect.signature(plan_acls).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    })
+
+
+#: The options of :func:`plan_acls` with their defaults (read from its
+#: signature): ``{"public_ingress_ports": (80, 443), ...}``.
+PLAN_ACLS_DEFAULTS: Mapping[str, object] = _plan_acls_defaults()
