@@ -4,11 +4,11 @@ A :class:`RouteTarget` is a kind of next hop (internet gateway, NAT gateway,
 NAT instance, ...): the name the plan's JSON shows for it and the property of
 ``AWS::EC2::Route`` that carries the hop's id (``GatewayId``,
 ``NatGatewayId``, ``NetworkInterfaceId``, ...). A :class:`RoutePlan` is one
-route: destination, target kind and the construct id of the hop. The build
-layer renders every route through one function that asks the target kind
-which property to fill, so a new kind of hop (a transit gateway, a peering
-connection, an egress-only internet gateway) is one more ``RouteTarget``
-value, wherever it is defined, and no change to the renderer.
+route: destination, target kind, the construct id of the hop and its own
+construct id. The build layer renders every route through one function that
+asks the target kind which property to fill, so a new kind of hop (a transit
+gateway, a peering connection, an egress-only internet gateway) is one more
+``RouteTarget`` value, wherever it is defined, and no change to the renderer.
 
 :func:`plan_tier_route_tables` decides the route tables of one tier: public and
 isolated tiers share one table per tier; each private subnet gets its own,
@@ -63,6 +63,8 @@ class RoutePlan:
     #: construct id of the hop for NAT routes; "" for the VPC's one internet
     #: gateway.
     target_id: str = ""
+    #: construct id of the route, under its route table.
+    construct_id: str = "DefaultRoute"
 
     @property
     def route_property(self) -> str:
