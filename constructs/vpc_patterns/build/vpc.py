@@ -205,7 +205,9 @@ class BestPracticeVpc(Construct):
         self, *, flow_log: bool, retention: int, removal: RemovalPolicy, restrict_default_sg: bool
     ) -> None:
         """Turn the plan into resources, one step per part of the network.
-        The order of the steps is the order of the resources in the template."""
+        The order of the steps fixes the order of the VPC's children, hence of
+        the template's resources (a route is a child of its route table, so
+        it sits with its table whichever step makes it)."""
         self._az_tokens: dict[int, str] = {}
         self._hops: dict[tuple[RouteTarget, str], _Hop] = {}
         self._internet_routes: list[ec2.CfnRoute] = []
