@@ -464,3 +464,45 @@ def test_instances_restore_nat_rules_on_every_boot(inst: Synth):
         assert "/var/lib/cloud/scripts/per-boot/vpc-patterns-nat.sh" in text
         assert "MASQUERADE" in text and "ip_forward = 1" in text
         assert "--device-index 1" in text  # the fixed interface, never the primary
+
+
+# --------------------------------------------------------------------------
+# Strategy objects and their builders
+# --------------------------------------------------------------------------
+
+
+def test_every_nat_kind_has_a_strategy_and_every_routing_one_a_builder():
+    from vpc_patterns import NatKind
+    from vpc_patterns.build.nat import NatGatewayBuilder, NatInstanceBuilder, nat_builder
+    from vpc_patterns.plan.nat import nat_strategy
+
+    for kind in NatKind:
+        strategy = nat_strategy(kind)
+        assert strategy.kind is kind
+        if strategy.route_target is not None:
+            assert nat_builder(kind).kind is kind
+    assert nat_builder(NatKind.GATEWAY) is NatGatewayBuilder
+    assert nat_builder(NatKind.INSTANCE) is NatInstanceBuilder
+    assert nat_strategy(NatKind.NONE).route_target is None
+
+
+def test_private_routes_use_the_hop_the_nat_builder_returned(synths):
+    """The route to each NAT carries the id its builder made: the gateway's
+    Ref, or the NAT instance's fixed interface (not the instance)."""
+    gw, inst = synths["two"], synths["instances"]
+    for n in gw.plan.nats:
+        assert gw.vpc.nat_gateways[n.construct_id] is not None
+    for rt in gw.plan.route_tables:
+        for r in rt.routes:
+            if r.target_id:
+                route = gw.default_route(gw.subnet_lid(rt.subnets[0]))
+                assert route["NatGatewayId"] == {
+                    "Ref": gw.lid(gw.vpc.nat_gateways[r.target_id])}
+    for rt in inst.plan.route_tables:
+        for r in rt.routes:
+            if r.target_id:
+                route = inst.default_route(inst.subnet_lid(rt.subnets[0]))
+                eni = inst.vpc.nat_instances[r.target_id].network_interface
+                assert route["NetworkInterfaceId"] == {"Ref": inst.lid(eni)}
+                assert set(route) == {"RouteTableId", "DestinationCidrBlock",
+                                      "NetworkInterfaceId"}

@@ -701,3 +701,64 @@ def test_tier_flags_must_be_booleans():
 def test_gateway_endpoints_none_is_a_config_error():
     with pytest.raises(ConfigError, match=r"gateway_endpoints None must be a list"):
         plan_network(gateway_endpoints=None)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------
+# Plug-in points: route target kinds, NAT strategies, prices from data
+# --------------------------------------------------------------------------
+
+
+def test_route_target_kinds_name_their_route_property():
+    # AWS::EC2::Route: GatewayId for an internet gateway, NatGatewayId for a NAT
+    # gateway, NetworkInterfaceId for an instance's interface.
+    assert [(t.value, t.route_property) for t in (
+        RouteTarget.INTERNET_GATEWAY, RouteTarget.NAT_GATEWAY, RouteTarget.NAT_INSTANCE,
+    )] == [("internet-gateway", "GatewayId"), ("nat-gateway", "NatGatewayId"),
+           ("nat-instance", "NetworkInterfaceId")]
+    for nat, prop in ((NatProvider.gateway_per_az(), "NatGatewayId"),
+                      (NatProvider.instances(), "NetworkInterfaceId")):
+        plan = plan_network(nat=nat)
+        by_kind = {rt.kind: {r.route_property for r in rt.routes} for rt in plan.route_tables}
+        assert by_kind == {SubnetKind.PUBLIC: {"GatewayId"}, SubnetKind.PRIVATE: {prop},
+                           SubnetKind.ISOLATED: set()}
+        assert {r.construct_id for rt in plan.route_tables for r in rt.routes} == {
+            "DefaultRoute"}
+
+
+def test_nat_providers_carry_their_strategy_and_keep_value_equality():
+    from vpc_patterns.plan.nat import NatGatewayStrategy, NatInstanceStrategy, NoNatStrategy
+
+    assert isinstance(NatProvider.gateway_per_az().strategy, NatGatewayStrategy)
+    assert isinstance(NatProvider.gateways(2).strategy, NatGatewayStrategy)
+    assert isinstance(NatProvider.instances().strategy, NatInstanceStrategy)
+    assert isinstance(NatProvider.none().strategy, NoNatStrategy)
+    assert NatProvider.gateways(1) == NatProvider.single_gateway()
+    assert NatProvider.instances(count=1) != NatProvider.instances()
+    plan = plan_network(nat=NatProvider.instances(count=2))
+    assert [n.strategy.kind for n in plan.nats] == [NatKind.INSTANCE] * 2
+
+
+def _newest_price_file() -> dict:
+    from pathlib import Path
+
+    import vpc_patterns
+
+    data = Path(vpc_patterns.__file__).parent / "data"
+    return json.loads(max(data.glob("prices-*.json")).read_text())
+
+
+def test_nat_gateway_cost_comes_from_the_newest_price_file():
+    prices = _newest_price_file()
+    hours = prices["hours_per_month"]
+    for region in ("us-east-1", "eu-west-1"):
+        hourly = prices["regions"][region]["nat_gateway_hour"]
+        assert plan_network().monthly_nat_gateway_usd(region) == pytest.approx(3 * hourly * hours)
+        two = plan_network(nat=NatProvider.gateways(2))
+        assert two.monthly_nat_gateway_usd(region) == pytest.approx(2 * hourly * hours)
+    with pytest.raises(ConfigError, match=r"region 'mars-1' has no prices"):
+        plan_network().monthly_nat_gateway_usd("mars-1")
+    import vpc_patterns.plan as plan_pkg
+    import vpc_patterns.plan.network as network_mod
+
+    assert not hasattr(network_mod, "NAT_GATEWAY_HOURLY_USD")
+    assert not hasattr(plan_pkg, "NAT_GATEWAY_HOURLY_USD")

@@ -716,3 +716,49 @@ def test_every_taggable_resource_has_a_name_tag(d: Synth):
             if "Name" not in tags(d.res[lid]):
                 missing.append(f"{lid} ({d.res[lid]['Type']})")
     assert missing == []
+
+
+# --------------------------------------------------------------------------
+# Plug-in points: route targets and NAT builders
+# --------------------------------------------------------------------------
+
+
+def test_a_new_route_target_kind_renders_through_add_route(cdk_context):
+    """A kind of hop the library does not plan itself (here a transit
+    gateway) needs only a RouteTarget value: add_route fills the property the
+    kind names, in the route table the plan names."""
+    from vpc_patterns.plan.routes import RoutePlan, RouteTarget
+
+    transit = RouteTarget("transit-gateway", "TransitGatewayId")
+    app = App(context=cdk_context)
+    stack, vpc = build(app, "Transit", gateway_endpoints=())
+    vpc.add_route_target(transit, "Corp", "tgw-0123456789abcdef0")
+    vpc.add_route("PrivateAz2RouteTable",
+                  RoutePlan("10.100.0.0/16", transit, "Corp", construct_id="ToCorp"))
+    s = Synth(stack, vpc, Template.from_stack(stack).to_json())
+    rt_lid = s.lid(vpc.route_tables["PrivateAz2RouteTable"])
+    corp = [r["Properties"] for r in s.routes_of(rt_lid)
+            if r["Properties"]["DestinationCidrBlock"] == "10.100.0.0/16"]
+    assert corp == [{"RouteTableId": {"Ref": rt_lid},
+                     "DestinationCidrBlock": "10.100.0.0/16",
+                     "TransitGatewayId": "tgw-0123456789abcdef0"}]
+    # the planned default route of that table is still the only other route
+    assert len(s.routes_of(rt_lid)) == 2
+    assert "NatGatewayId" in s.default_route(rt_lid)["Properties"]
+
+
+def test_every_route_uses_the_property_its_target_kind_names(synths):
+    """Public routes carry GatewayId, private routes NatGatewayId, and no
+    route carries a second hop property."""
+    hop_props = {"GatewayId", "NatGatewayId", "NetworkInterfaceId", "TransitGatewayId",
+                 "VpcPeeringConnectionId", "EgressOnlyInternetGatewayId"}
+    s = synths["default"]
+    for rt in s.plan.route_tables:
+        rt_lid = s.lid(s.vpc.route_tables[rt.construct_id])
+        routes = s.routes_of(rt_lid)
+        assert len(routes) == len(rt.routes)
+        for planned, route in zip(rt.routes, routes):
+            used = hop_props & set(route["Properties"])
+            assert used == {planned.route_property}, rt.construct_id
+            expected = "GatewayId" if rt.kind is SubnetKind.PUBLIC else "NatGatewayId"
+            assert planned.route_property == expected

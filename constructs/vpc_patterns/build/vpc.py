@@ -9,25 +9,28 @@ one replaces the resource.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from aws_cdk import Aws, CfnTag, Fn, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from constructs import Construct
 
+from constructs import Construct
 from vpc_patterns.build.compliance import acknowledge_in_packs, managed_policy
 from vpc_patterns.build.default_sg import RestrictDefaultSecurityGroup
-from vpc_patterns.errors import ConfigError
-from vpc_patterns.plan.naming import METADATA_KEY as INTENTS_METADATA_KEY
-from vpc_patterns.plan.naming import TAG_AZ, TAG_CDK_SUBNET_NAME, TAG_CDK_SUBNET_TYPE, TAG_TIER
 from vpc_patterns.build.keys import logs_key
+from vpc_patterns.build.nacl import TierNetworkAcls
+from vpc_patterns.build.nat import BuiltNat, NatBuilder, nat_builder
+from vpc_patterns.build.nat_instance import SelfHealingNatInstance
+from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.intents import Intent, intents_metadata, plan_intents
 from vpc_patterns.plan.nacl import DEFAULT_PUBLIC_INGRESS_PORTS, AclPlan, AclRule, plan_acls
-from vpc_patterns.build.nacl import TierNetworkAcls
-from vpc_patterns.build.nat_instance import SelfHealingNatInstance
+from vpc_patterns.plan.naming import METADATA_KEY as INTENTS_METADATA_KEY
+from vpc_patterns.plan.naming import TAG_AZ, TAG_CDK_SUBNET_NAME, TAG_CDK_SUBNET_TYPE, TAG_TIER
 from vpc_patterns.plan.network import (
     DEFAULT_AZ_SLOTS,
     DEFAULT_CIDR,
@@ -35,6 +38,7 @@ from vpc_patterns.plan.network import (
     AzPlacement,
     NatKind,
     NatProvider,
+    RoutePlan,
     RouteTarget,
     SubnetKind,
     Tier,
@@ -58,6 +62,20 @@ _CDK_SUBNET_TYPE = {
 }
 #: Below CDK's default tag priority (100), so specific Name tags win.
 FALLBACK_NAME_TAG_PRIORITY = 50
+
+
+@dataclass(frozen=True)
+class _Hop:
+    """What planned routes to one hop resolve to: the id the route carries,
+    and what else to do with each such route."""
+
+    ref: str
+    on_route: Callable[[ec2.CfnRoute], None] | None = None
+
+
+def _python_name(cfn_property: str) -> str:
+    """The CDK keyword of a CloudFormation property: ``NatGatewayId`` -> ``nat_gateway_id``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", cfn_property).lower()
 
 
 class BestPracticeVpc(Construct):
@@ -186,32 +204,68 @@ class BestPracticeVpc(Construct):
     def _build(
         self, *, flow_log: bool, retention: int, removal: RemovalPolicy, restrict_default_sg: bool
     ) -> None:
-        plan = self.plan
+        """Turn the plan into resources, one step per part of the network.
+        The order of the steps fixes the order of the VPC's children, hence of
+        the template's resources (a route is a child of its route table, so
+        it sits with its table whichever step makes it)."""
         self._az_tokens: dict[int, str] = {}
+        self._hops: dict[tuple[RouteTarget, str], _Hop] = {}
+        self._internet_routes: list[ec2.CfnRoute] = []
+        self._build_vpc()
+        self._build_internet_gateway()
+        self._build_subnets()
+        self._build_route_tables()
+        nats = self._build_nats()
+        self._build_routes()
+        # A NAT with no way out would accept traffic and drop it.
+        for built in nats:
+            for route in self._internet_routes:
+                built.construct.node.add_dependency(route)
+        self._build_gateway_endpoints()
+        self._build_logs(flow_log, retention, removal, restrict_default_sg)
+        self._build_default_sg_restriction(restrict_default_sg, removal)
+        self.vpc: ec2.IVpc = self._as_ivpc()
+        # The intents `python -m vpc_patterns verify` proves on the template.
+        self.cfn_vpc.add_metadata(INTENTS_METADATA_KEY, intents_metadata(self.intents))
+        self._build_network_acls()
+
+    def _build_vpc(self) -> None:
         self.cfn_vpc = ec2.CfnVPC(
-            self, "Resource", cidr_block=plan.cidr, enable_dns_hostnames=True,
+            self, "Resource", cidr_block=self.plan.cidr, enable_dns_hostnames=True,
             enable_dns_support=True, tags=self._tags(),
         )
-        vpc_ref = self._vpc_ref = self.cfn_vpc.ref
+        self._vpc_ref = self.cfn_vpc.ref
 
-        # Internet gateway (only when a public tier exists: nothing else uses it).
+    def _build_internet_gateway(self) -> None:
+        """Only when a public tier exists: nothing else uses it."""
         self.internet_gateway: ec2.CfnInternetGateway | None = None
-        attach: ec2.CfnVPCGatewayAttachment | None = None
-        if plan.subnets_by_kind(SubnetKind.PUBLIC):
-            self.internet_gateway = ec2.CfnInternetGateway(
-                self, "InternetGateway", tags=self._tags("igw"))
-            igw_ref = self.internet_gateway.ref
-            attach = ec2.CfnVPCGatewayAttachment(
-                self, "InternetGatewayAttachment", vpc_id=vpc_ref, internet_gateway_id=igw_ref,
+        if not self.plan.subnets_by_kind(SubnetKind.PUBLIC):
+            return
+        igw = self.internet_gateway = ec2.CfnInternetGateway(
+            self, "InternetGateway", tags=self._tags("igw"))
+        attach = ec2.CfnVPCGatewayAttachment(
+            self, "InternetGatewayAttachment", vpc_id=self._vpc_ref, internet_gateway_id=igw.ref,
+        )
+
+        def on_route(route: ec2.CfnRoute) -> None:
+            route.node.add_dependency(attach)
+            self._internet_routes.append(route)
+            acknowledge_in_packs(
+                route, "VPCNoUnrestrictedRouteToIGW",
+                "This is the public tier's default route: public subnets exist to hold "
+                "internet-facing load balancers and the NATs; private and isolated tiers "
+                "have no route to the internet gateway.",
             )
 
-        # Subnets
+        self.add_route_target(RouteTarget.INTERNET_GATEWAY, "", igw.ref, on_route=on_route)
+
+    def _build_subnets(self) -> None:
         self.subnets: dict[str, ec2.CfnSubnet] = {}
-        subnet_refs: dict[str, str] = {}
-        for s in plan.subnets:
+        self._subnet_refs: dict[str, str] = {}
+        for s in self.plan.subnets:
             sub = ec2.CfnSubnet(
                 self, s.construct_id,
-                vpc_id=vpc_ref,
+                vpc_id=self._vpc_ref,
                 cidr_block=s.cidr,
                 map_public_ip_on_launch=s.map_public_ip_on_launch,
                 tags=self._tags(f"{s.tier}-{s.az.label}", **{
@@ -221,113 +275,86 @@ class BestPracticeVpc(Construct):
                 **self._az_props(s.az),
             )
             self.subnets[s.construct_id] = sub
-            subnet_refs[s.construct_id] = sub.ref
-        self._subnet_refs = subnet_refs
+            self._subnet_refs[s.construct_id] = sub.ref
 
-        # Route tables and associations
+    def _build_route_tables(self) -> None:
+        """Route tables and their subnet associations (the routes come later,
+        once the hops they point at exist)."""
         self.route_tables: dict[str, ec2.CfnRouteTable] = {}
-        rt_refs: dict[str, str] = {}
-        for rt in plan.route_tables:
+        self._rt_refs: dict[str, str] = {}
+        for rt in self.plan.route_tables:
             table = ec2.CfnRouteTable(
-                self, rt.construct_id, vpc_id=vpc_ref,
+                self, rt.construct_id, vpc_id=self._vpc_ref,
                 tags=self._tags(f"{rt.tier}-{rt.az.label}" if rt.az else rt.tier,
                                 **{TAG_TIER: rt.tier}),
             )
             self.route_tables[rt.construct_id] = table
-            rt_refs[rt.construct_id] = table.ref
+            self._rt_refs[rt.construct_id] = table.ref
             for sid in rt.subnets:
                 ec2.CfnSubnetRouteTableAssociation(
                     self.subnets[sid], "RouteTableAssociation",
-                    subnet_id=subnet_refs[sid], route_table_id=rt_refs[rt.construct_id],
+                    subnet_id=self._subnet_refs[sid], route_table_id=table.ref,
                 )
-        self._rt_refs = rt_refs
 
-        # Public default routes; NATs depend on them (a NAT with no way out
-        # would accept traffic and drop it).
-        public_routes: list[ec2.CfnRoute] = []
-        for rt in plan.route_tables:
-            for r in rt.routes:
-                if r.target is RouteTarget.INTERNET_GATEWAY:
-                    assert self.internet_gateway is not None and attach is not None
-                    route = ec2.CfnRoute(
-                        self.route_tables[rt.construct_id], "DefaultRoute",
-                        route_table_id=rt_refs[rt.construct_id],
-                        destination_cidr_block=r.destination,
-                        gateway_id=igw_ref,
-                    )
-                    route.node.add_dependency(attach)
-                    public_routes.append(route)
-                    acknowledge_in_packs(
-                        route, "VPCNoUnrestrictedRouteToIGW",
-                        "This is the public tier's default route: public subnets exist to hold "
-                        "internet-facing load balancers and the NATs; private and isolated tiers "
-                        "have no route to the internet gateway.",
-                    )
-
-        # NATs
+    def _build_nats(self) -> list[BuiltNat]:
+        """Each planned NAT through the builder of its kind (vpc_patterns.build.nat)."""
         self.nat_gateways: dict[str, ec2.CfnNatGateway] = {}
         self.nat_instances: dict[str, SelfHealingNatInstance] = {}
-        nat_targets: dict[str, tuple[str, str]] = {}  # nat id -> (prop name, ref)
-        nat_sg: ec2.CfnSecurityGroup | None = None
-        for n in plan.nats:
-            subnet_ref = subnet_refs[n.subnet]
-            if n.kind is NatKind.GATEWAY:
-                eip = ec2.CfnEIP(self, f"{n.construct_id}Eip", domain="vpc",
-                                 tags=self._tags(f"nat-{n.az.label}"))
-                gw = ec2.CfnNatGateway(
-                    self, n.construct_id, subnet_id=subnet_ref,
-                    allocation_id=eip.attr_allocation_id, tags=self._tags(f"nat-{n.az.label}"),
-                )
-                for route in public_routes:
-                    gw.node.add_dependency(route)
-                self.nat_gateways[n.construct_id] = gw
-                nat_targets[n.construct_id] = ("nat_gateway_id", gw.ref)
-            else:
-                if nat_sg is None:
-                    nat_sg = SelfHealingNatInstance.security_group(
-                        self, "NatInstanceSecurityGroup", vpc_id=vpc_ref,
-                        private_ranges=plan.private_ranges(), ports=plan.nat.allowed_ports,
-                    )
-                    Tags.of(nat_sg).add("Name", f"{self._name}/nat-instance")
-                inst = SelfHealingNatInstance(
-                    self, n.construct_id,
-                    subnet_id=subnet_ref,
-                    security_group=nat_sg,
-                    instance_type=n.instance_type or plan.nat.instance_type,
-                    name=f"{self._name}/nat-{n.az.label}",
-                )
-                for route in public_routes:
-                    inst.node.add_dependency(route)
-                self._fallback_name(inst)  # its role and launch template
-                self.nat_instances[n.construct_id] = inst
-                nat_targets[n.construct_id] = ("network_interface_id", inst.network_interface.ref)
+        builders: dict[NatKind, NatBuilder] = {}
+        built: list[BuiltNat] = []
+        for n in self.plan.nats:
+            if n.kind not in builders:
+                builders[n.kind] = nat_builder(n.kind)(self)
+            nat = builders[n.kind].build(n, self._subnet_refs[n.subnet])
+            route_target = n.strategy.route_target
+            assert route_target is not None
+            self.add_route_target(route_target, n.construct_id, nat.target_ref)
+            built.append(nat)
+        return built
 
-        for rt in plan.route_tables:
-            for r in rt.routes:
-                if r.target is RouteTarget.INTERNET_GATEWAY:
-                    continue
-                prop, ref = nat_targets[r.target_id]
-                ec2.CfnRoute(
-                    self.route_tables[rt.construct_id], "DefaultRoute",
-                    route_table_id=rt_refs[rt.construct_id],
-                    destination_cidr_block=r.destination,
-                    **{prop: ref},
-                )
+    def _build_routes(self) -> None:
+        for rt in self.plan.route_tables:
+            for route in rt.routes:
+                self.add_route(rt.construct_id, route)
 
-        # Gateway endpoints: free, and keep S3/DynamoDB traffic off the NATs.
+    def add_route_target(self, target: RouteTarget, target_id: str, ref: str, *,
+                         on_route: Callable[[ec2.CfnRoute], None] | None = None) -> None:
+        """Make the hop (``target``, ``target_id``) of planned routes resolve
+        to ``ref``; ``on_route`` is called with each route rendered to it."""
+        self._hops[(target, target_id)] = _Hop(ref, on_route)
+
+    def add_route(self, route_table: str, route: RoutePlan) -> ec2.CfnRoute:
+        """Render one planned route into route table ``route_table`` (a
+        construct id of the plan). The target kind names the property of
+        AWS::EC2::Route that holds the hop's id."""
+        hop = self._hops[(route.target, route.target_id)]
+        cfn = ec2.CfnRoute(
+            self.route_tables[route_table], route.construct_id,
+            route_table_id=self._rt_refs[route_table],
+            destination_cidr_block=route.destination,
+            **{_python_name(route.route_property): hop.ref},
+        )
+        if hop.on_route is not None:
+            hop.on_route(cfn)
+        return cfn
+
+    def _build_gateway_endpoints(self) -> None:
+        """Free, and keep S3/DynamoDB traffic off the NATs."""
         self.gateway_endpoints: dict[str, ec2.CfnVPCEndpoint] = {}
-        for g in plan.gateway_endpoints:
-            ep = ec2.CfnVPCEndpoint(
+        for g in self.plan.gateway_endpoints:
+            self.gateway_endpoints[g.service] = ec2.CfnVPCEndpoint(
                 self, g.construct_id,
-                vpc_id=vpc_ref,
+                vpc_id=self._vpc_ref,
                 service_name=Fn.join("", ["com.amazonaws.", Aws.REGION, f".{g.service}"]),
                 vpc_endpoint_type="Gateway",
-                route_table_ids=[rt_refs[r] for r in g.route_tables],
+                route_table_ids=[self._rt_refs[r] for r in g.route_tables],
                 tags=self._tags(f"{g.service}-endpoint"),
             )
-            self.gateway_endpoints[g.service] = ep
 
-        # Flow log
+    def _build_logs(
+        self, flow_log: bool, retention: int, removal: RemovalPolicy, restrict_default_sg: bool
+    ) -> None:
+        """The logs key (flow log and the default-SG handler's logs) and the flow log."""
         self.logs_key: kms.Key | None = None
         self.flow_log_group: logs.CfnLogGroup | None = None
         self.flow_log: ec2.CfnFlowLog | None = None
@@ -337,30 +364,28 @@ class BestPracticeVpc(Construct):
         if flow_log:
             self._build_flow_log(retention, removal)
 
-        # The default security group, emptied of rules
+    def _build_default_sg_restriction(self, restrict: bool, removal: RemovalPolicy) -> None:
+        """The default security group, emptied of rules."""
         self.default_security_group_restriction: RestrictDefaultSecurityGroup | None = None
-        if restrict_default_sg:
-            assert self.logs_key is not None
-            self.default_security_group_restriction = RestrictDefaultSecurityGroup(
-                self, "RestrictDefaultSecurityGroup",
-                security_group_id=self.cfn_vpc.attr_default_security_group,
-                logs_key=self.logs_key,
-                removal_policy=removal,
-            )
-            self._fallback_name(self.default_security_group_restriction)
-            acknowledge_in_packs(
-                self.cfn_vpc, "VPCDefaultSecurityGroupClosed",
-                "CloudFormation cannot change the default security group's rules; the "
-                "RestrictDefaultSecurityGroup custom resource of this construct revokes both "
-                "default rules at deploy time.",
-            )
+        if not restrict:
+            return
+        assert self.logs_key is not None
+        self.default_security_group_restriction = RestrictDefaultSecurityGroup(
+            self, "RestrictDefaultSecurityGroup",
+            security_group_id=self.cfn_vpc.attr_default_security_group,
+            logs_key=self.logs_key,
+            removal_policy=removal,
+        )
+        self._fallback_name(self.default_security_group_restriction)
+        acknowledge_in_packs(
+            self.cfn_vpc, "VPCDefaultSecurityGroupClosed",
+            "CloudFormation cannot change the default security group's rules; the "
+            "RestrictDefaultSecurityGroup custom resource of this construct revokes both "
+            "default rules at deploy time.",
+        )
 
-        self.vpc: ec2.IVpc = self._as_ivpc()
-
-        # The intents `python -m vpc_patterns verify` proves on the template.
-        self.cfn_vpc.add_metadata(INTENTS_METADATA_KEY, intents_metadata(self.intents))
-
-        # Network ACLs per tier (planned and checked before super().__init__).
+    def _build_network_acls(self) -> None:
+        """Network ACLs per tier (planned and checked before super().__init__)."""
         self.network_acls: TierNetworkAcls | None = None
         if self._acl_plan is not None:
             self.network_acls = TierNetworkAcls(

@@ -9,7 +9,10 @@ layer (:mod:`vpc_patterns.check`) reads templates back and may use the types
 here.
 
 ``from vpc_patterns.plan import plan_network, VpcPlan, ...`` keeps working: the
-network plan (:mod:`vpc_patterns.plan.network`) is re-exported here.
+network plan (:mod:`vpc_patterns.plan.network`, which gathers
+:mod:`~vpc_patterns.plan.tiers`, :mod:`~vpc_patterns.plan.azs`,
+:mod:`~vpc_patterns.plan.nat` and :mod:`~vpc_patterns.plan.routes`) is
+re-exported here.
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ from vpc_patterns.plan.network import (
     MAX_VPC_PREFIX,
     MIN_SUBNET_PREFIX,
     MIN_VPC_PREFIX,
-    NAT_GATEWAY_HOURLY_USD,
     RESERVED_CONSTRUCT_IDS,
     AzPlacement,
     GatewayEndpointPlan,
@@ -64,7 +66,6 @@ __all__ = [
     "MAX_VPC_PREFIX",
     "MIN_SUBNET_PREFIX",
     "MIN_VPC_PREFIX",
-    "NAT_GATEWAY_HOURLY_USD",
     "RESERVED_CONSTRUCT_IDS",
     "AzPlacement",
     "GatewayEndpointPlan",

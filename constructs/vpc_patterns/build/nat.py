@@ -1,0 +1,121 @@
+"""The build step of each NAT strategy: one builder per :class:`NatKind`.
+
+A builder turns the :class:`~vpc_patterns.plan.nat.NatPlan` entries of its kind
+into constructs under the VPC and says what the private routes point at
+(:class:`BuiltNat`): ``NatGatewayBuilder`` makes an Elastic IP and a
+``CfnNatGateway``, ``NatInstanceBuilder`` a ``SelfHealingNatInstance`` (and, on
+its first NAT, the security group all of them share). A new strategy registers
+its builder with :func:`register_nat_builder`; ``BestPracticeVpc`` asks
+:func:`nat_builder` for the builder of each planned NAT's kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from aws_cdk import Tags
+from aws_cdk import aws_ec2 as ec2
+
+from constructs import Construct
+from vpc_patterns.build.nat_instance import SelfHealingNatInstance
+from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.nat import NatKind, NatPlan
+
+if TYPE_CHECKING:  # pragma: no cover
+    from vpc_patterns.build.vpc import BestPracticeVpc
+
+
+@dataclass(frozen=True)
+class BuiltNat:
+    """A NAT as built: the construct (it is made to depend on the VPC's
+    routes to the internet, so it never accepts traffic it cannot forward)
+    and the id the routes to it carry (a NAT gateway id, an interface id)."""
+
+    construct: Construct
+    target_ref: str
+
+
+class NatBuilder:
+    """Builds the NATs of one kind for one VPC (one builder per VPC and kind,
+    so it may hold what its NATs share)."""
+
+    kind: NatKind
+
+    def __init__(self, vpc: BestPracticeVpc) -> None:
+        self.vpc = vpc
+
+    def build(self, nat: NatPlan, subnet_ref: str) -> BuiltNat:
+        raise NotImplementedError
+
+
+_B = TypeVar("_B", bound=type[NatBuilder])
+_BUILDERS: dict[NatKind, type[NatBuilder]] = {}
+
+
+def register_nat_builder(cls: _B) -> _B:
+    """Class decorator: make ``cls`` the builder of ``cls.kind``."""
+    _BUILDERS[cls.kind] = cls
+    return cls
+
+
+def nat_builder(kind: NatKind) -> Callable[[BestPracticeVpc], NatBuilder]:
+    """The builder class of ``kind``; ConfigError if it has none."""
+    try:
+        return _BUILDERS[kind]
+    except KeyError:
+        raise ConfigError(f"NAT kind {kind.value!r} has no builder") from None
+
+
+@register_nat_builder
+class NatGatewayBuilder(NatBuilder):
+    """A NAT gateway and its Elastic IP."""
+
+    kind = NatKind.GATEWAY
+
+    def build(self, nat: NatPlan, subnet_ref: str) -> BuiltNat:
+        vpc = self.vpc
+        eip = ec2.CfnEIP(vpc, f"{nat.construct_id}Eip", domain="vpc",
+                         tags=vpc._tags(f"nat-{nat.az.label}"))
+        gw = ec2.CfnNatGateway(
+            vpc, nat.construct_id, subnet_id=subnet_ref,
+            allocation_id=eip.attr_allocation_id, tags=vpc._tags(f"nat-{nat.az.label}"),
+        )
+        vpc.nat_gateways[nat.construct_id] = gw
+        return BuiltNat(gw, gw.ref)
+
+
+@register_nat_builder
+class NatInstanceBuilder(NatBuilder):
+    """A self-healing NAT instance; the first one also makes the shared
+    ``NatInstanceSecurityGroup``."""
+
+    kind = NatKind.INSTANCE
+
+    def __init__(self, vpc: BestPracticeVpc) -> None:
+        super().__init__(vpc)
+        self._security_group: ec2.CfnSecurityGroup | None = None
+
+    def _shared_security_group(self) -> ec2.CfnSecurityGroup:
+        if self._security_group is None:
+            vpc = self.vpc
+            self._security_group = SelfHealingNatInstance.security_group(
+                vpc, "NatInstanceSecurityGroup", vpc_id=vpc.vpc_id,
+                private_ranges=vpc.plan.private_ranges(), ports=vpc.plan.nat.allowed_ports,
+            )
+            Tags.of(self._security_group).add("Name", f"{vpc._name}/nat-instance")
+        return self._security_group
+
+    def build(self, nat: NatPlan, subnet_ref: str) -> BuiltNat:
+        vpc = self.vpc
+        inst = SelfHealingNatInstance(
+            vpc, nat.construct_id,
+            subnet_id=subnet_ref,
+            security_group=self._shared_security_group(),
+            instance_type=nat.instance_type or vpc.plan.nat.instance_type,
+            name=f"{vpc._name}/nat-{nat.az.label}",
+        )
+        vpc._fallback_name(inst)  # its role and launch template
+        vpc.nat_instances[nat.construct_id] = inst
+        return BuiltNat(inst, inst.network_interface.ref)

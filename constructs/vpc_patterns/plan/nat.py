@@ -1,0 +1,313 @@
+"""NAT: how private tiers reach the internet, as strategy objects.
+
+:class:`NatProvider` is the user's choice (made by its static factories or
+:meth:`NatProvider.parse`). Each :class:`NatKind` has one :class:`NatStrategy`
+that makes the placement decisions: which options are valid, how many NATs
+and in which AZs (:class:`NatPlan`), which NAT serves a private subnet, and
+which :class:`~vpc_patterns.plan.routes.RouteTarget` its routes use. The build
+layer has one builder per kind (``vpc_patterns.build.nat``). A new strategy is
+one :class:`NatStrategy` subclass registered with :func:`register_nat_strategy`
+(and its :class:`NatKind` value) plus one builder.
+
+:func:`hourly_list_price` reads an hourly list price from the newest
+``vpc_patterns/data/prices-YYYY-MM.json``: prices live only there.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.azs import AzPlacement
+from vpc_patterns.plan.naming import pascal
+from vpc_patterns.plan.routes import DEFAULT_ROUTE, RoutePlan, RouteTarget
+
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$")
+_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_PRICE_FILE = re.compile(r"^prices-\d{4}-\d{2}\.json$")
+
+
+class NatKind(str, Enum):
+    GATEWAY = "gateway"
+    INSTANCE = "instance"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class NatProvider:
+    """How private tiers reach the internet. Made by the static factories.
+
+    * :meth:`gateway_per_az` (default): a NAT gateway in every AZ; no AZ
+      depends on another and no traffic crosses AZs to leave the VPC.
+    * :meth:`single_gateway`: one NAT gateway for all AZs. Saves the hourly
+      charge of (AZs - 1) gateways (``python -m vpc_patterns cost`` prices
+      them), but an outage of that AZ cuts every AZ off the internet, and
+      traffic from other AZs pays cross-AZ data charges on top of NAT
+      processing.
+    * :meth:`gateways` (count): somewhere in between.
+    * :meth:`instances`: self-healing NAT instances (an Auto Scaling group of
+      one per AZ behind a fixed network interface); cheapest, but you own
+      patching, and throughput is bound by the instance type.
+    * :meth:`none`: no NAT; private tiers are then refused (use isolated).
+    """
+
+    kind: NatKind
+    count: int | None = None
+    instance_type: str = "t4g.nano"
+    allowed_ports: tuple[int, ...] = (80, 443)
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "kind", NatKind(self.kind))
+        except ValueError:
+            raise ConfigError(
+                f"NAT kind {self.kind!r} is unknown; accepted: "
+                + ", ".join(k.value for k in NatKind)
+            ) from None
+
+    @property
+    def strategy(self) -> NatStrategy:
+        """The strategy object that places this provider's NATs."""
+        return nat_strategy(self.kind)
+
+    @staticmethod
+    def gateway_per_az() -> NatProvider:
+        return NatProvider(NatKind.GATEWAY)
+
+    @staticmethod
+    def single_gateway() -> NatProvider:
+        return NatProvider(NatKind.GATEWAY, count=1)
+
+    @staticmethod
+    def gateways(count: int) -> NatProvider:
+        return NatProvider(NatKind.GATEWAY, count=count)
+
+    @staticmethod
+    def instances(
+        *,
+        instance_type: str = "t4g.nano",
+        count: int | None = None,
+        allowed_ports: Sequence[int] = (80, 443),
+    ) -> NatProvider:
+        """NAT instances. ``allowed_ports``: TCP ports the instance forwards
+        from the VPC's private ranges (default 80 and 443: package mirrors and
+        HTTPS APIs; add e.g. 22 for git over SSH)."""
+        return NatProvider(
+            NatKind.INSTANCE,
+            count=count,
+            instance_type=instance_type,
+            allowed_ports=tuple(allowed_ports),
+        )
+
+    @staticmethod
+    def none() -> NatProvider:
+        return NatProvider(NatKind.NONE)
+
+    @staticmethod
+    def parse(value: str) -> NatProvider:
+        """Parse a short name used in configuration files."""
+        table = {
+            "gateway-per-az": NatProvider.gateway_per_az,
+            "single-gateway": NatProvider.single_gateway,
+            "instances": NatProvider.instances,
+            "none": NatProvider.none,
+        }
+        if value not in table:
+            raise ConfigError(
+                f"NAT strategy {value!r} is unknown; accepted: {', '.join(sorted(table))}"
+            )
+        return table[value]()
+
+
+@dataclass(frozen=True)
+class NatPlan:
+    """One NAT of the plan: its construct id, kind, AZ and the subnet it sits in."""
+
+    construct_id: str
+    kind: NatKind
+    az: AzPlacement
+    subnet: str
+    instance_type: str | None = None
+
+    @property
+    def strategy(self) -> NatStrategy:
+        return nat_strategy(self.kind)
+
+
+class NatStrategy:
+    """The placement decisions of one :class:`NatKind`.
+
+    The defaults suit a NAT that sits in a public subnet, one per AZ in the
+    first ``count`` AZs (all AZs when ``count`` is None); a private subnet
+    uses the NAT of its own AZ, or borrows one when its AZ has none.
+    """
+
+    kind: ClassVar[NatKind]
+    #: The kind of hop the private tiers' default routes point at.
+    route_target: ClassVar[RouteTarget | None] = None
+    #: The price-file entry (per region) charged per NAT per hour, if any.
+    hourly_price_key: ClassVar[str | None] = None
+
+    def check(self, nat: NatProvider, *, public: Sequence[str], private: Sequence[str],
+              az_count: int) -> None:
+        """Validate ``nat`` for a plan that has private tiers (``private``, by
+        name; never empty) and the public tiers ``public``."""
+        if not public:
+            raise ConfigError(
+                f"NAT strategy {nat.kind.value!r} needs a public tier to sit in, and there is "
+                f"none for private tier {private[0]!r}; add a Tier(kind='public'), or make "
+                "the private tiers isolated and use NatProvider.none()"
+            )
+        if nat.count is not None and (
+            isinstance(nat.count, bool) or not isinstance(nat.count, int)
+            or not 1 <= nat.count <= az_count
+        ):
+            raise ConfigError(
+                f"NAT count {nat.count!r} must be between 1 and the number of AZs ({az_count})"
+            )
+        self.check_options(nat)
+
+    def check_options(self, nat: NatProvider) -> None:
+        """Validate the options only this kind reads (none by default)."""
+
+    def placements(self, nat: NatProvider,
+                   azs: Sequence[AzPlacement]) -> tuple[AzPlacement, ...]:
+        """The AZs that get a NAT."""
+        return tuple(azs[: len(azs) if nat.count is None else nat.count])
+
+    def instance_type(self, nat: NatProvider) -> str | None:
+        """The EC2 instance type of each NAT, for kinds that run instances."""
+        return None
+
+    def plan(self, nat: NatProvider, azs: Sequence[AzPlacement],
+             public_tier: str) -> tuple[NatPlan, ...]:
+        """The NATs, in the first public tier ``public_tier``."""
+        return tuple(
+            NatPlan(
+                construct_id=f"NatAz{az.index + 1}",
+                kind=nat.kind,
+                az=az,
+                subnet=f"{pascal(public_tier)}Az{az.index + 1}",
+                instance_type=self.instance_type(nat),
+            )
+            for az in self.placements(nat, azs)
+        )
+
+    def serving(self, az: AzPlacement, nats: Sequence[NatPlan]) -> NatPlan:
+        """The NAT a private subnet in ``az`` sends its internet traffic to."""
+        same_az = [n for n in nats if n.az.index == az.index]
+        return same_az[0] if same_az else nats[az.index % len(nats)]
+
+    def default_route(self, az: AzPlacement, nats: Sequence[NatPlan]) -> RoutePlan:
+        """The default route of a private subnet in ``az``."""
+        if self.route_target is None:
+            raise ConfigError(f"NAT strategy {self.kind.value!r} routes no traffic")
+        return RoutePlan(DEFAULT_ROUTE, self.route_target, self.serving(az, nats).construct_id)
+
+    def construct_ids(self, nat: NatPlan) -> tuple[tuple[str, str], ...]:
+        """The construct ids the build gives this NAT under the VPC, with what
+        each is (for the plan's duplicate-id check)."""
+        return ((nat.construct_id, "a NAT"),)
+
+
+_S = TypeVar("_S", bound=type[NatStrategy])
+_STRATEGIES: dict[NatKind, NatStrategy] = {}
+
+
+def register_nat_strategy(cls: _S) -> _S:
+    """Class decorator: make ``cls`` the strategy of ``cls.kind``."""
+    _STRATEGIES[cls.kind] = cls()
+    return cls
+
+
+def nat_strategy(kind: NatKind) -> NatStrategy:
+    """The strategy of ``kind``."""
+    return _STRATEGIES[NatKind(kind)]
+
+
+@register_nat_strategy
+class NatGatewayStrategy(NatStrategy):
+    """Managed NAT gateways, each with an Elastic IP."""
+
+    kind = NatKind.GATEWAY
+    route_target = RouteTarget.NAT_GATEWAY
+    hourly_price_key = "nat_gateway_hour"
+
+    def construct_ids(self, nat: NatPlan) -> tuple[tuple[str, str], ...]:
+        return ((nat.construct_id, "a NAT"), (nat.construct_id + "Eip", "a NAT's Elastic IP"))
+
+
+@register_nat_strategy
+class NatInstanceStrategy(NatStrategy):
+    """Self-healing NAT instances behind fixed network interfaces."""
+
+    kind = NatKind.INSTANCE
+    route_target = RouteTarget.NAT_INSTANCE
+
+    def check_options(self, nat: NatProvider) -> None:
+        if not isinstance(nat.instance_type, str) or not _INSTANCE_TYPE.match(nat.instance_type):
+            raise ConfigError(
+                f"NAT instance type {nat.instance_type!r} is not an EC2 instance type "
+                "such as 't4g.nano'"
+            )
+        if not nat.allowed_ports or any(
+            isinstance(p, bool) or not isinstance(p, int) or not 1 <= p <= 65535
+            for p in nat.allowed_ports
+        ):
+            raise ConfigError(
+                f"NAT instance allowed_ports {nat.allowed_ports!r} must be a non-empty "
+                "list of TCP ports 1..65535"
+            )
+
+    def instance_type(self, nat: NatProvider) -> str | None:
+        return nat.instance_type
+
+
+@register_nat_strategy
+class NoNatStrategy(NatStrategy):
+    """No NAT: the plan may have no private tier."""
+
+    kind = NatKind.NONE
+
+    def check(self, nat: NatProvider, *, public: Sequence[str], private: Sequence[str],
+              az_count: int) -> None:
+        raise ConfigError(
+            f"tier {private[0]!r} is private (egress through NAT) but nat is "
+            "NatProvider.none(); make the tier isolated or choose a NAT provider"
+        )
+
+    def placements(self, nat: NatProvider,
+                   azs: Sequence[AzPlacement]) -> tuple[AzPlacement, ...]:
+        return ()
+
+
+# --------------------------------------------------------------------------
+# List prices
+# --------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _newest_prices() -> dict[str, Any]:
+    files = sorted(p for p in _DATA_DIR.glob("prices-*.json") if _PRICE_FILE.match(p.name))
+    if not files:
+        raise ConfigError(f"no prices-YYYY-MM.json in {_DATA_DIR}")
+    data: dict[str, Any] = json.loads(files[-1].read_text(encoding="utf-8"))
+    return data
+
+
+def hourly_list_price(key: str, region: str = "us-east-1") -> float:
+    """The hourly list price ``key`` (e.g. ``"nat_gateway_hour"``) of ``region``
+    (USD) from the newest price file."""
+    regions = _newest_prices()["regions"]
+    if region not in regions:
+        raise ConfigError(
+            f"region {region!r} has no prices; known: {', '.join(sorted(regions))}"
+        )
+    return float(regions[region][key])
