@@ -176,10 +176,11 @@ def _resolve(text: str, obj: Any) -> tuple[bool, Any]:
 
 
 def _same(documented: Any, actual: Any) -> bool:
-    return type(documented) is type(actual) and documented == actual or (
-        # a str Enum member (TrafficType.ALL) is documented by its value ("ALL")
-        isinstance(actual, str) and isinstance(documented, str) and documented == actual
-    )
+    """Equal and of the same type (``3`` is not ``None``, ``1`` not ``True``);
+    a str Enum member (``TrafficType.ALL``) is documented by its value."""
+    if isinstance(actual, str) and isinstance(documented, str):
+        return documented == actual
+    return type(documented) is type(actual) and documented == actual
 
 
 def doc_problems(name: str, obj: Any) -> list[str]:
@@ -415,7 +416,7 @@ def test_negative_control_table_checker() -> None:
     known = {"_sample"}
     [table] = option_tables(_SAMPLE_README, known)
     assert table.callable == "_sample"
-    problems = table_problems("_sample", getattr(module, "_sample"), table)
+    problems = table_problems("_sample", module._sample, table)
     assert any("'a' is required" in p for p in problems)
     assert any("'size' default `5`" in p for p in problems)
     assert any("'mode' default `\"slow\"`" in p for p in problems)

@@ -5,6 +5,9 @@ Every decision (CIDRs, AZs, which route goes where, NAT placement) is made by
 only turns the plan into L1 resources and exposes them as an ``ec2.IVpc``.
 Construct ids come from the plan (tier name + AZ slot) and are API: renaming
 one replaces the resource.
+
+The module runs past 500 lines because :class:`BestPracticeVpc` documents
+each of its twenty options with its default and the reason for it.
 """
 
 from __future__ import annotations

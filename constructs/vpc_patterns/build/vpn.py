@@ -57,6 +57,9 @@ replacement:
 Both notify a topic (the user's, or one made here: KMS-encrypted with its own
 rotated key, TLS-only, publishable only by this account's alarms, as
 :class:`~vpc_patterns.monitoring.NetworkMonitoring` does) on ALARM and OK.
+
+The module runs just past 500 lines: the constructs document every option with
+its default and the reason for it.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ what is accepted, before any resource exists. The record format (field list,
 format parsing, queries) is :mod:`vpc_patterns.plan.flow_log_format`, whose
 names are re-exported here. :class:`vpc_patterns.build.flow_logs.FlowLogs`
 turns the plan into resources.
+
+The module runs past 500 lines because the target and destination types
+document every option with its default and the reason for it.
 """
 
 from __future__ import annotations

@@ -23,6 +23,10 @@ allow rules, so the mistakes worth catching are different from an ACL's:
 The reasons are not decoration: the build layer records each one as the
 cdk-nag acknowledgment of the finding that rule causes, on that resource only
 (see :func:`nag_rule_ids`).
+
+The module is longer than most (about 650 lines): the declared types, their
+validation and the plan are one vocabulary, and every option is documented with
+its default and the reason for it.
 """
 
 from __future__ import annotations
