@@ -115,20 +115,26 @@ def _logs_key(scope: Construct, removal: RemovalPolicy) -> kms.Key:
 class DirectConnectAssociation(Construct):
     """Associates a virtual private gateway with a Direct Connect gateway.
 
-    :param vpn_gateway: a :class:`~vpc_patterns.vpn.SiteToSiteVpn` (its
-        gateway), a :class:`~vpc_patterns.vpn.VirtualPrivateGateway`, an
-        ``ec2.CfnVPNGateway`` or a gateway id (``vgw-...``). For the last two,
-        pass ``gateway_attachment`` (the association needs the gateway
-        attached) and ``network`` or ``allowed_prefixes``.
-    :param direct_connect_gateway_id: the existing Direct Connect gateway (a
-        UUID), in this account.
-    :param allowed_prefixes: CIDRs the VPC may advertise, each covering the
-        VPC CIDR. Default: the VPC CIDR.
-    :param network: the network, when ``vpn_gateway`` does not carry it.
-    :param gateway_attachment: the gateway's ``CfnVPCGatewayAttachment``.
-    :param logs_key: KMS key of the handler's log group (default: the
-        network's logs key, or one made here).
-    :param removal_policy: of the handler's log group and key (default RETAIN).
+    Args:
+        vpn_gateway: a :class:`~vpc_patterns.SiteToSiteVpn` (its gateway), a
+            :class:`~vpc_patterns.VirtualPrivateGateway`, an
+            ``ec2.CfnVPNGateway`` or a gateway id (``vgw-...``). For the last
+            two, pass ``gateway_attachment`` (the association needs the gateway
+            attached) and ``network`` or ``allowed_prefixes``.
+        direct_connect_gateway_id: the existing Direct Connect gateway (a
+            UUID), in this account.
+        allowed_prefixes: CIDRs the VPC may advertise, each covering the VPC
+            CIDR. Default: ``None``: the VPC CIDR, exactly what the network
+            holds and nothing more.
+        network: the network, when ``vpn_gateway`` does not carry it. Default:
+            ``None``: taken from ``vpn_gateway``.
+        gateway_attachment: the gateway's ``CfnVPCGatewayAttachment``. Default:
+            ``None``: taken from ``vpn_gateway``, which attached it.
+        logs_key: KMS key of the handler's log group. Default: ``None``: the
+            network's logs key, or one made here (rotation on), so the
+            handler's logs are encrypted like the network's.
+        removal_policy: of the handler's log group and key. Default:
+            ``RemovalPolicy.RETAIN``: logs and keys are kept as audit evidence.
 
     Attributes: ``association_id`` (token), ``resource`` (the custom
     resource), ``function``, ``allowed_prefixes``,

@@ -64,25 +64,36 @@ _SHARED_GROUP = ("shared interface-endpoint group",)
 class InterfaceEndpoints(Construct):
     """Interface endpoints for ``services`` in one subnet per AZ of ``tier``.
 
-    :param network: the :class:`~vpc_patterns.vpc.BestPracticeVpc`.
-    :param services: short names: ``["ssm", "ssmmessages", "ec2messages",
-        "logs", "kms", "ecr.api", "ecr.dkr", "sts", ...]``.
-    :param tier: the tier whose subnets hold the interfaces
-        (default :data:`DEFAULT_TIER`).
-    :param private_dns: default True: the service's public hostname
-        resolves to the endpoint inside the VPC, so clients need no
-        change. Needs the VPC's DNS support and hostnames (BestPracticeVpc
-        turns both on). One private-DNS endpoint per service per VPC.
-    :param policy: an endpoint policy for every endpoint (an
-        ``iam.PolicyDocument`` whose statements name principals, e.g.
-        limited to your organization); default: none, which AWS treats as
-        full access *through the endpoint* (IAM still applies).
-    :param service_azs: per service, the AZs where it offers endpoints
-        (see the module doc).
-    :param security_groups: more groups for every endpoint (ids or
-        ``ISecurityGroup``), e.g. to admit a peered VPC; with the shared
-        group at most five per interface.
-    :param name: prefix of the Name tags (default: the network's name).
+    Args:
+        network: the :class:`~vpc_patterns.BestPracticeVpc`.
+        services: short names: ``["ssm", "ssmmessages", "ec2messages",
+            "logs", "kms", "ecr.api", "ecr.dkr", "sts", ...]``; ``s3`` and
+            ``dynamodb`` are refused (the network's free gateway endpoints
+            serve them).
+        tier: the tier whose subnets hold the interfaces. Default:
+            ``"private"`` (:data:`DEFAULT_TIER`): workloads live there and their
+            SDK calls start there; endpoints keep those calls off the NAT,
+            which charges per GB.
+        private_dns: the service's public hostname resolves to the endpoint
+            inside the VPC. Needs the VPC's DNS support and hostnames
+            (BestPracticeVpc turns both on); one private-DNS endpoint per
+            service per VPC. Default: ``True``: clients and SDKs need no change.
+        policy: an endpoint policy for every endpoint (an
+            ``iam.PolicyDocument`` whose statements name principals, e.g.
+            limited to your organization). Default: ``None``: no policy, which
+            AWS treats as full access *through the endpoint*; IAM still
+            applies.
+        service_azs: per service, the AZs where it offers endpoints (see the
+            module doc). Default: ``None``: every AZ of the tier, since no
+            availability data ships with the library and an
+            environment-agnostic stack cannot look it up.
+        security_groups: more groups for every endpoint (ids or
+            ``ISecurityGroup``), e.g. to admit a peered VPC; with the shared
+            group at most five per interface. Default: ``()``: only the shared
+            group, which admits TCP 443 from the VPC's CIDR.
+        name: prefix of the Name tags. Default: ``None``: the network's name
+            (else the construct path), so the endpoints read as part of their
+            network.
 
     Attributes: ``plan``, ``endpoints`` (service -> ``CfnVPCEndpoint``),
     ``security_group`` (``CfnSecurityGroup``), ``security_group_ref``

@@ -89,18 +89,26 @@ def _instance_ref(instance: Any, where: str) -> tuple[str, Any]:
 class ExtraNetworkInterface(Construct):
     """A secondary network interface in one subnet of a BestPracticeVpc.
 
-    :param network: the :class:`~vpc_patterns.vpc.BestPracticeVpc`.
-    :param tier: tier name; :param az_index: the AZ slot (0-based) of the subnet.
-    :param security_groups: 1..5 groups (ids, ``ISecurityGroup`` or
-        ``CfnSecurityGroup``).
-    :param private_ip: a fixed primary private address, or None (DHCP picks one).
-    :param instance: attach to this instance (``ec2.IInstance``,
-        ``ec2.CfnInstance`` or an id); None leaves the interface unattached
-        (for example for an Auto Scaling group to take at boot).
-    :param device_index: 1 or higher (see the module doc).
-    :param description: what the interface is for (required).
-    :param source_dest_check: default True; False only for appliances that
-        forward traffic (NAT, firewalls).
+    Args:
+        network: the :class:`~vpc_patterns.BestPracticeVpc`.
+        tier: the tier of the subnet.
+        az_index: the AZ slot (0-based) of the subnet.
+        security_groups: 1..5 groups (ids, ``ISecurityGroup`` or
+            ``CfnSecurityGroup``); a sixth is refused, AWS's limit per
+            interface.
+        description: what the interface is for.
+        private_ip: a fixed primary private address, inside the subnet and not
+            one of the five AWS reserves. Default: ``None``: DHCP picks one.
+        instance: attach to this instance (``ec2.IInstance``,
+            ``ec2.CfnInstance`` or an id). Default: ``None``: the interface is
+            left unattached, for example for an Auto Scaling group to take at
+            boot.
+        device_index: 1 or higher (see the module doc). Default: ``1``
+            (:data:`DEFAULT_DEVICE_INDEX`): 0 is the primary interface, which
+            is never detached or replaced.
+        source_dest_check: drop traffic not addressed to the interface.
+            Default: ``True``: only appliances that forward traffic (NAT,
+            firewalls) should turn it off.
 
     Attributes: ``interface`` (``CfnNetworkInterface``), ``attachment``
     (``CfnNetworkInterfaceAttachment`` or None), ``plan``.

@@ -90,21 +90,40 @@ class FlowLogs(Construct):
     All options are keyword-only; invalid ones raise :class:`ConfigError`
     before any resource exists.
 
-    :param network: the network whose VPC, subnets or interfaces are logged.
-    :param targets: :class:`FlowLogTarget` list; default the whole VPC.
-    :param destinations: :class:`CloudWatchDestination` and/or
-        :class:`S3Destination`; default CloudWatch Logs, 365 days.
-    :param traffic_type: ``"ALL"`` (default), ``"ACCEPT"`` or ``"REJECT"``.
-    :param log_format: the library's :data:`DEFAULT_FIELDS` by default; a
-        ``"${field} ..."`` string or a list of field names; None for AWS's
-        default format.
-    :param max_aggregation_interval: 600 (default) or 60 seconds.
-    :param removal_policy: of the log group and the logs key this construct
-        creates (default RETAIN: flow logs are audit evidence). The S3 buckets
-        and their key are always retained: CloudFormation cannot delete a
-        non-empty bucket, and deleting the key would make the objects unreadable.
-    :param name: prefix of ``Name`` tags and saved query names (default the
-        construct path).
+    Args:
+        network: the :class:`~vpc_patterns.BestPracticeVpc` whose VPC, subnets
+            or interfaces are logged.
+        targets: :class:`FlowLogTarget` list (``.vpc()``, ``.tier(name)``,
+            ``.subnet(tier, az_index)``, ``.network_interface(eni_id)``); a
+            subnet logged twice is refused. Default: the whole VPC
+            (``FlowLogTarget.vpc()``): every interface, including ones added
+            later, with one flow log.
+        destinations: :class:`CloudWatchDestination` and/or
+            :class:`S3Destination`. Default: one ``CloudWatchDestination()``:
+            a KMS-encrypted log group kept 365 days, with the saved Insights
+            queries that make the logs useful.
+        traffic_type: ``"ALL"``, ``"ACCEPT"`` or ``"REJECT"``. Default:
+            ``"ALL"``: rejected flows show rules that are too restrictive,
+            accepted flows rules that are too permissive; the other two are
+            cheaper, narrower logs.
+        log_format: a ``"${field} ..."`` string or a list of field names,
+            each checked against the published flow-log fields; ``None`` for
+            AWS's default format. Default: the library's
+            :data:`DEFAULT_FIELDS`: AWS's 14 default fields in their order (so
+            tools reading those columns keep working), then the fields that
+            say which subnet, direction and real endpoint behind a NAT a flow
+            had.
+        max_aggregation_interval: 600 or 60 seconds. Default: ``600``
+            (:data:`DEFAULT_AGGREGATION_INTERVAL`): AWS's default, up to ten
+            times fewer records than 60 s; choose 60 where rejected traffic
+            must show up within minutes.
+        removal_policy: of the log group and the logs key this construct
+            creates. Default: ``RemovalPolicy.RETAIN``: flow logs are audit
+            evidence. The S3 buckets and their key are always retained:
+            CloudFormation cannot delete a non-empty bucket, and deleting the
+            key would make the objects unreadable.
+        name: prefix of ``Name`` tags and saved query names. Default: ``None``:
+            the construct path, unique in the app.
 
     Attributes: ``plan`` (:class:`FlowLogPlan`), ``flow_logs`` (construct id ->
     ``CfnFlowLog``), ``log_group``, ``logs_key``, ``role``, ``bucket``,

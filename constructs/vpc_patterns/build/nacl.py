@@ -40,16 +40,46 @@ class TierNetworkAcls(Construct):
     """A network ACL per tier of a :class:`~vpc_patterns.vpc.BestPracticeVpc`.
 
     ``TierNetworkAcls(scope, id, network=net)`` plans the ACLs from
-    ``net.plan`` with the options below (see :func:`vpc_patterns.plan.nacl.plan_acls`
-    for each); or pass ``acl_plan=`` to build a plan made beforehand (then no
-    other option may be given).
-
-    An option left at ``None`` takes :func:`~vpc_patterns.plan.nacl.plan_acls`'s
-    default (:data:`~vpc_patterns.plan.nacl.PLAN_ACLS_DEFAULTS`).
+    ``net.plan`` with the options below; or pass ``acl_plan=`` to build a plan
+    made beforehand (then no other option may be given).
 
     Findings of the plan (shadowed, redundant rules; missing return traffic)
     become CDK warnings on the ACL they concern (``cdk synth`` prints them);
     ``findings_as_errors=True`` refuses them instead.
+
+    Every planning option left at ``None`` takes
+    :func:`~vpc_patterns.plan.nacl.plan_acls`'s default
+    (:data:`~vpc_patterns.plan.nacl.PLAN_ACLS_DEFAULTS`), so the defaults and
+    their reasons have one home: :func:`~vpc_patterns.plan.nacl.plan_acls`.
+
+    Args:
+        network: a :class:`~vpc_patterns.BestPracticeVpc` built with
+            ``network_acls=False`` (a subnet takes one ACL only).
+        acl_plan: an :class:`AclPlan` made beforehand with ``plan_acls``.
+            Default: ``None``: planned here from ``network.plan`` and the
+            options below.
+        user_rules: ``{tier name: [AclRule, ...]}``, merged by number.
+            Default: ``None``: plan_acls's, only the library's rules.
+        public_ingress_ports: TCP ports public tiers admit from anywhere.
+            Default: ``None``: plan_acls's (80, 443), what a load balancer
+            serves.
+        reachable_from: ``{isolated tier: [tier names]}``. Default: ``None``:
+            plan_acls's, the private tiers, where the workloads live.
+        isolated_service_ports: TCP ports an isolated tier may open to the tiers
+            it admits. Default: ``None``: plan_acls's (443,), for endpoints and
+            internal APIs.
+        ephemeral_ports: the reply range. Default: ``None``: plan_acls's
+            (1024, 65535), AWS's guidance for every common client.
+        internet_icmp: admit ICMP to and from the internet. Default: ``None``:
+            plan_acls's False; TCP's MSS negotiation makes it unnecessary.
+        max_rules_per_direction: your account's quota. Default: ``None``:
+            plan_acls's 20, AWS's default quota.
+        findings_as_errors: refuse findings instead of warning. Default:
+            ``None``: plan_acls's False; warnings already fail
+            ``cdk synth --strict``.
+        name: prefix of the ACLs' ``Name`` tags. Default: ``None``: the
+            network's name (else the construct path), so the ACLs read as part
+            of their network.
 
     Attributes:
         plan: the :class:`AclPlan` built.

@@ -101,20 +101,32 @@ def _env(stack: Stack) -> tuple[str | None, str | None]:
 class VpcPeering(Construct):
     """A peering connection and the routes through it.
 
-    :param requester: the :class:`~vpc_patterns.vpc.BestPracticeVpc` that
-        requests the peering.
-    :param accepter: another BestPracticeVpc of this app, or a :class:`PeerVpc`.
-    :param requester_tiers: tiers of the requester whose route tables get a
-        route to the accepter's CIDR (default :data:`DEFAULT_TIERS`).
-    :param accepter_tiers: the same on the accepter side; only for a
-        BestPracticeVpc accepter (default :data:`DEFAULT_TIERS`); a PeerVpc's
-        routes are its owner's to add, so giving tiers for it is an error.
-    :param dns_resolution: turn on DNS resolution across the peering (see the
-        module doc); default :data:`DEFAULT_DNS_RESOLUTION`.
-    :param logs_key: KMS key for the DNS handler's log group; default the
-        requester's logs key, or a new key (rotation on) if it has none.
-    :param removal_policy: of the DNS handler's log group (and key if new).
-    :param name: the peering's Name tag (default: the construct path).
+    Args:
+        requester: the :class:`~vpc_patterns.BestPracticeVpc` that requests the
+            peering.
+        accepter: another BestPracticeVpc of this app, or a :class:`PeerVpc`.
+        requester_tiers: tiers of the requester whose route tables get a route
+            to the accepter's CIDR. Default: ``("private",)``
+            (:data:`DEFAULT_TIERS`): workloads live in the private tiers;
+            public tiers hold load balancers and NATs, isolated tiers data
+            stores another VPC should not reach by default.
+        accepter_tiers: the same on the accepter side; only for a
+            BestPracticeVpc accepter (a PeerVpc's routes are its owner's to
+            add, so giving tiers for it is an error). Default: ``None``: the
+            private tiers (:data:`DEFAULT_TIERS`) of a BestPracticeVpc accepter,
+            for the same reason.
+        dns_resolution: turn on DNS resolution across the peering (see the
+            module doc). Default: ``False`` (:data:`DEFAULT_DNS_RESOLUTION`):
+            it exposes private addresses of this VPC to the peer's DNS queries,
+            a choice to make, not a default.
+        logs_key: KMS key for the DNS handler's log group. Default: ``None``:
+            the requester's logs key, or a new key (rotation on) if it has none,
+            so the handler's logs are encrypted like the network's.
+        removal_policy: of the DNS handler's log group (and key if new).
+            Default: ``RemovalPolicy.RETAIN``: logs and keys are kept as audit
+            evidence, like every log of the library.
+        name: the peering's Name tag. Default: ``None``: the construct path,
+            unique in the app.
 
     Attributes: ``connection`` (``CfnVPCPeeringConnection``),
     ``requester_routes`` / ``accepter_routes`` (route table construct id ->

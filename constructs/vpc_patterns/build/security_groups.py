@@ -47,9 +47,21 @@ NO_EGRESS_ICMP_TYPE, NO_EGRESS_ICMP_CODE = 252, 86
 class WorkloadSecurityGroups(Construct):
     """Security groups declared as :class:`SecurityGroupSpec`, in one VPC.
 
-    ``WorkloadSecurityGroups(scope, id, network=net, groups=[web, app, db])``
-    (``network`` is a :class:`~vpc_patterns.vpc.BestPracticeVpc`; or give
-    ``vpc=`` any ``ec2.IVpc``). Validation happens before any resource exists.
+    ``WorkloadSecurityGroups(scope, id, network=net, groups=[web, app, db])``.
+    Validation happens before any resource exists.
+
+    Args:
+        groups: the :class:`SecurityGroupSpec` list; rules may name each other
+            by group.
+        network: the :class:`~vpc_patterns.BestPracticeVpc` the groups live
+            in; exactly one of ``network`` and ``vpc``. Default: ``None``: then
+            ``vpc`` names the VPC.
+        vpc: any ``ec2.IVpc``, for a VPC this library did not build; exactly
+            one of ``network`` and ``vpc``. Default: ``None``: ``network``
+            names the VPC.
+        name: prefix of the groups' ``Name`` tags. Default: ``None``: the
+            network's name, else the construct path, so the groups read as
+            part of their network.
 
     Attributes:
         plan: the :class:`SecurityGroupsPlan`.

@@ -5,6 +5,9 @@ Every decision (CIDRs, AZs, which route goes where, NAT placement) is made by
 only turns the plan into L1 resources and exposes them as an ``ec2.IVpc``.
 Construct ids come from the plan (tier name + AZ slot) and are API: renaming
 one replaces the resource.
+
+The module runs past 500 lines because :class:`BestPracticeVpc` documents
+each of its twenty options with its default and the reason for it.
 """
 
 from __future__ import annotations
@@ -81,9 +84,79 @@ def _python_name(cfn_property: str) -> str:
 class BestPracticeVpc(Construct):
     """A multi-AZ VPC with public, private and isolated tiers.
 
-    All options are keyword-only and optional; see the README for each default
-    and the reason for it. Invalid options raise :class:`ConfigError` before any
-    resource is created.
+    All options are keyword-only and optional; each is listed below with its
+    default and the reason for it. Invalid options raise :class:`ConfigError`
+    before any resource is created.
+
+    Args:
+        cidr: the VPC's IPv4 range, /16 to /28; host bits, loopback,
+            link-local and multicast ranges are refused. Default:
+            ``"10.0.0.0/16"`` (:data:`DEFAULT_CIDR`): the largest VPC AWS
+            allows, room for every tier to grow.
+        max_azs: how many AZs, 1..6, taken by index (``Fn::Select`` of
+            ``Fn::GetAZs``: no lookup, no credentials). Default: ``None``: 3
+            (:data:`DEFAULT_MAX_AZS`), or as many as ``availability_zones`` /
+            ``availability_zone_ids`` list: three AZs survive the loss of one
+            with a majority left (quorum systems, Multi-AZ databases), and every
+            commercial region has three.
+        availability_zones: explicit AZ names (``["eu-west-1a", ...]``), one
+            region; replaces ``max_azs``. Default: ``None``: AZs by index, which
+            needs no lookup and keeps the stack environment-agnostic.
+        availability_zone_ids: explicit AZ ids (``["euw1-az1", ...]``), the
+            same physical zone in every account. Default: ``None``: AZs by index;
+            give ids when several accounts must line up (shared services, RAM).
+        tiers: the :class:`Tier` rows, placed in this order. Default: ``None``:
+            public, private and isolated (:func:`default_tiers`), the three
+            roles a network needs: load balancers and NATs, workloads, data
+            stores.
+        az_slots: subnet slots reserved per tier, 1..8. Default: ``8``
+            (:data:`DEFAULT_AZ_SLOTS`): the largest region has 6 AZs and 8 is
+            the next power of two, so ``max_azs`` can grow later without moving
+            a subnet. Choose it once: changing it moves every tier.
+        nat: a :class:`NatProvider`. Default: ``None``:
+            :meth:`NatProvider.gateway_per_az`: no AZ depends on another, and no
+            egress pays cross-AZ charges.
+        gateway_endpoints: gateway endpoint services, of ``s3`` and
+            ``dynamodb``, attached to every private and isolated route table;
+            ``()`` for none. Default: ``("s3", "dynamodb")``: gateway endpoints
+            are free and keep that traffic off the NATs, which charge per GB.
+        flow_log: a flow log for the whole VPC (traffic type ALL) to a
+            CloudWatch log group encrypted with a KMS key (rotation on).
+            Default: ``True``: network logs are the evidence of what crossed the
+            network; turn it off to build :class:`FlowLogs` with more options.
+        flow_log_retention_days: retention of that log group, one of
+            CloudWatch's accepted values (1, 3, 5, ... 3653). Default: ``365``
+            (:data:`DEFAULT_FLOW_LOG_RETENTION_DAYS`): a year of network logs
+            is what PCI DSS 10.7 and most audit regimes ask for.
+        logs_removal_policy: what deleting the stack does to the flow-log group
+            and its key. Default: ``RemovalPolicy.RETAIN``: flow logs and their
+            key are audit evidence; use ``DESTROY`` for throw-away environments.
+        restrict_default_security_group: empty the default security group of
+            its rules at deploy time (a custom resource). Default: ``True``:
+            nothing can then silently use it.
+        network_acls: one network ACL per tier (:class:`TierNetworkAcls`).
+            Default: ``True``: a second, subnet-level layer under the security
+            groups (NIST SC-7, PCI DSS 1.2/1.3).
+        acl_rules: ``{tier: [AclRule, ...]}``, your rules, merged with the
+            library's by number. Default: ``None``: only the library's rules.
+        public_ingress_ports: TCP ports the public tiers' ACL admits from the
+            internet. Default: ``(80, 443)``: load balancers serve HTTP (to
+            redirect) and HTTPS.
+        isolated_reachable_from: ``{isolated tier: [tiers]}``, whose blocks the
+            isolated tier's ACL admits. Default: ``None``: the private tiers,
+            where the workloads that use the data stores live.
+        acl_findings_as_errors: shadowed, redundant or missing-return ACL
+            findings raise :class:`ConfigError`. Default: ``False``: they are
+            CDK warnings, which ``cdk synth --strict`` already fails on.
+        intents: extra intents recorded with the template and proven by
+            ``verify``, e.g. ``Intent.reaches("app", "data", [5432])``. Default:
+            ``()``: only the library's intents.
+        default_intents: record the library's intents for this layout
+            (isolated has no internet path, private is egress-only and
+            AZ-local, ...). Default: ``True``: ``verify`` then proves the layout
+            does what the tiers promise.
+        name: prefix of the ``Name`` tag of every resource. Default: ``None``:
+            the construct path, unique in the app.
 
     Attributes:
         vpc: an ``ec2.IVpc`` for any CDK construct (RDS, ECS, Lambda, ...);

@@ -57,6 +57,9 @@ replacement:
 Both notify a topic (the user's, or one made here: KMS-encrypted with its own
 rotated key, TLS-only, publishable only by this account's alarms, as
 :class:`~vpc_patterns.monitoring.NetworkMonitoring` does) on ALARM and OK.
+
+The module runs just past 500 lines: the constructs document every option with
+its default and the reason for it.
 """
 
 from __future__ import annotations
@@ -195,31 +198,50 @@ class VirtualPrivateGateway(Construct):
 class SiteToSiteVpn(Construct):
     """An IPsec VPN from the network to one on-premises device.
 
-    :param network: the :class:`~vpc_patterns.BestPracticeVpc`.
-    :param customer_gateway_ip: public IPv4 address of the device (or of the
-        NAT in front of it); documentation addresses are accepted for examples.
-    :param customer_bgp_asn: the device's ASN (default 65000), 1..2147483647.
-    :param amazon_side_asn: the gateway's ASN (default 64512): 64512..65534
-        or 4200000000..4294967294. Not with ``virtual_private_gateway``.
-    :param routing: ``"static"`` (default; ``static_routes`` lists the
-        on-premises CIDRs) or ``"bgp"``.
-    :param static_routes: on-premises CIDRs; must not overlap the VPC.
-    :param tunnels: two :class:`~vpc_patterns.vpn_plan.TunnelOptions`
-        (default: the defaults of that class, inside CIDRs 169.254.10.0/30 and
-        169.254.10.4/30).
-    :param psk_secret: a secret holding the keys as JSON ``tunnel1`` and
-        ``tunnel2``. Default: one generated secret per tunnel, KMS-encrypted.
-    :param propagate_to_tiers: tier names whose route tables learn the
-        on-premises routes (default: every private and isolated tier). Not with
-        ``virtual_private_gateway``.
-    :param alarm_topic: an ``sns.ITopic`` for the tunnel alarms (default: an
-        encrypted, TLS-only topic made here).
-    :param alarms: build the two TunnelState alarms (default True).
-    :param virtual_private_gateway: reuse a :class:`VirtualPrivateGateway`
-        (a VPC takes one gateway; e.g. a second VPN to another device).
-    :param removal_policy: of the keys and secrets made here (default RETAIN).
-    :param output_prefix: prefix of the stack outputs' keys (default: the
-        construct id, letters and digits only).
+    Args:
+        network: the :class:`~vpc_patterns.BestPracticeVpc`.
+        customer_gateway_ip: public IPv4 address of the device (or of the NAT
+            in front of it); private and reserved ranges are refused,
+            documentation addresses accepted for examples.
+        customer_bgp_asn: the device's ASN, 1..2147483647. Default: ``65000``
+            (:data:`DEFAULT_CUSTOMER_BGP_ASN`): the first private 16-bit ASN,
+            customary when the on-premises network has no public ASN.
+        amazon_side_asn: the gateway's ASN, 64512..65534 or
+            4200000000..4294967294. Not with ``virtual_private_gateway``.
+            Default: ``None``: 64512 (:data:`DEFAULT_AMAZON_SIDE_ASN`), AWS's
+            own default.
+        routing: ``"static"`` (``static_routes`` lists the on-premises CIDRs)
+            or ``"bgp"``. Default: ``"static"``: works with any device; BGP
+            needs a device that speaks it.
+        static_routes: on-premises CIDRs; must not overlap the VPC. Default:
+            ``()``: the on-premises networks cannot be guessed, so static
+            routing (the default) needs at least one; ``"bgp"`` takes none.
+        tunnels: two :class:`~vpc_patterns.TunnelOptions`. Default: ``None``:
+            two ``TunnelOptions()`` with inside CIDRs 169.254.10.0/30 and
+            169.254.10.4/30 (:data:`DEFAULT_INSIDE_CIDRS`): explicit inside
+            addresses let the on-premises configuration be rendered from the
+            stack outputs.
+        psk_secret: a secret holding the keys as JSON ``tunnel1`` and
+            ``tunnel2``. Default: ``None``: one generated secret per tunnel,
+            KMS-encrypted, so no key is ever in the template.
+        propagate_to_tiers: tier names whose route tables learn the on-premises
+            routes. Not with ``virtual_private_gateway``. Default: ``None``:
+            every private and isolated tier, where the workloads and data that
+            on-premises systems use live.
+        alarm_topic: an ``sns.ITopic`` for the tunnel alarms. Default: ``None``:
+            an encrypted, TLS-only topic made here, so the alarms notify
+            somewhere safe from the first deploy.
+        alarms: build the two TunnelState alarms (one tunnel down, both down).
+            Default: ``True``: a lost tunnel means lost redundancy, and nobody
+            notices it otherwise.
+        virtual_private_gateway: reuse a :class:`VirtualPrivateGateway` (a VPC
+            takes one gateway; e.g. a second VPN to another device). Default:
+            ``None``: a gateway is made and attached here.
+        removal_policy: of the keys and secrets made here. Default:
+            ``RemovalPolicy.RETAIN``: deleting them would lose the tunnels'
+            keys with no way back.
+        output_prefix: prefix of the stack outputs' keys. Default: ``None``: the
+            construct id, letters and digits only, unique in the stack.
 
     Attributes: ``plan`` (:class:`VpnPlan`), ``gateway``, ``customer_gateway``,
     ``connection``, ``routes`` (CIDR -> CfnVPNConnectionRoute),

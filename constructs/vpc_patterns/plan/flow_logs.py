@@ -10,6 +10,9 @@ what is accepted, before any resource exists. The record format (field list,
 format parsing, queries) is :mod:`vpc_patterns.plan.flow_log_format`, whose
 names are re-exported here. :class:`vpc_patterns.build.flow_logs.FlowLogs`
 turns the plan into resources.
+
+The module runs past 500 lines because the target and destination types
+document every option with its default and the reason for it.
 """
 
 from __future__ import annotations
@@ -99,7 +102,21 @@ class FileFormat(str, Enum):
 @dataclass(frozen=True)
 class FlowLogTarget:
     """What a flow log records: the whole VPC, a tier's subnets, one subnet,
-    or one network interface. Made by the static factories."""
+    or one network interface. Made by the static factories.
+
+    Args:
+        kind: ``"vpc"``, ``"tier"``, ``"subnet"`` or ``"eni"``; the factory
+            sets it.
+        tier_name: the tier of a ``tier`` or ``subnet`` target. Default:
+            ``None``: only those two kinds name a tier.
+        az_index: the AZ slot (0-based) of a ``subnet`` target. Default:
+            ``None``: only a subnet target names one.
+        eni_id: the interface of an ``eni`` target. Default: ``None``: only
+            an interface target names one.
+        name: construct name of an ``eni`` target (letters and digits).
+            Default: ``None``: derived from a literal id; a token's value is
+            unknown at synthesis, so a token needs one.
+    """
 
     kind: str
     #: Named ``tier_name`` so it does not collide with the ``tier`` factory.
@@ -115,20 +132,34 @@ class FlowLogTarget:
 
     @staticmethod
     def tier(name: str) -> FlowLogTarget:
-        """One flow log per subnet of tier ``name``."""
+        """One flow log per subnet of a tier.
+
+        Args:
+            name: the tier's name.
+        """
         return FlowLogTarget("tier", tier_name=name)
 
     @staticmethod
     def subnet(tier: str, az_index: int) -> FlowLogTarget:
-        """The subnet of ``tier`` in AZ slot ``az_index`` (0-based)."""
+        """One subnet.
+
+        Args:
+            tier: the tier's name.
+            az_index: the subnet's AZ slot (0-based).
+        """
         return FlowLogTarget("subnet", tier_name=tier, az_index=az_index)
 
     @staticmethod
     def network_interface(eni_id: str, *, name: str | None = None) -> FlowLogTarget:
-        """One interface: a literal id (``eni-0123...``) or a token such as
-        ``nat_instance.network_interface.ref``. ``name`` (letters and digits)
-        names its construct; required for a token, whose value is unknown at
-        synthesis."""
+        """One network interface.
+
+        Args:
+            eni_id: a literal id (``eni-0123...``) or a token such as
+                ``nat_instance.network_interface.ref``.
+            name: letters and digits; names the flow log's construct. Default:
+                ``None``: derived from a literal id; required for a token,
+                whose value is unknown at synthesis.
+        """
         return FlowLogTarget("eni", eni_id=eni_id, name=name)
 
 
@@ -136,12 +167,15 @@ class FlowLogTarget:
 class CloudWatchDestination:
     """Deliver to a CloudWatch Logs group encrypted with a KMS key (rotation on).
 
-    :param retention_days: one of CloudWatch's accepted values; default 365
-        (a year of network logs: PCI DSS 10.7 and most audit regimes).
-    :param saved_queries: save the CloudWatch Logs Insights queries of
-        :func:`insights_queries` next to the group (default True: they are
-        free, and they are the reason to send flow logs to CloudWatch).
-    :param query_limit: rows per saved query (default 25).
+    Args:
+        retention_days: one of CloudWatch's accepted retention values. Default:
+            ``365`` (:data:`DEFAULT_FLOW_LOG_RETENTION_DAYS`): a year of network
+            logs is what PCI DSS 10.7 and most audit regimes ask for.
+        saved_queries: save the CloudWatch Logs Insights queries of
+            :func:`insights_queries` next to the group. Default: ``True``: they
+            are free, and they are the reason to send flow logs to CloudWatch.
+        query_limit: rows each saved query returns. Default: ``25``
+            (:data:`DEFAULT_QUERY_LIMIT`): a "top N" that fits one console page.
     """
 
     retention_days: int = DEFAULT_FLOW_LOG_RETENTION_DAYS
@@ -155,22 +189,40 @@ class S3Destination:
     versioning, TLS 1.2+ only, all public access blocked, bucket-owner
     enforced, server access logging to a second hardened bucket).
 
-    :param file_format: ``"plain-text"`` (default) or ``"parquet"``.
-    :param hive_compatible_partitions: ``key=value`` prefixes
-        (``year=2026/month=01/...``) that Athena and Glue discover as
-        partitions without a crawler. Default False (AWS's layout).
-    :param per_hour_partition: one prefix per hour instead of per day, for
-        queries over short time ranges of a busy VPC. Default False.
-    :param prefix: optional key prefix before ``AWSLogs/`` (not ``AWSLogs``
-        itself, no leading or trailing ``/``).
-    :param infrequent_access_after_days: move to Standard-IA (None: never).
-        Default 30, the earliest S3 allows.
-    :param glacier_ir_after_days: move to Glacier Instant Retrieval (None:
-        never). Default 90.
-    :param expire_after_days: delete after this many days. Default 365.
-    :param noncurrent_versions_expire_after_days: default 30.
-    :param access_logs_expire_after_days: expiry of the server access logs
-        bucket. Default 365.
+    Args:
+        file_format: ``"plain-text"`` or ``"parquet"``. Default:
+            ``"plain-text"``: AWS's default, readable by any tool; Parquet is
+            smaller and faster for Athena.
+        hive_compatible_partitions: ``key=value`` prefixes
+            (``year=2026/month=01/...``) that Athena and Glue discover as
+            partitions without a crawler. Default: ``False``: AWS's layout,
+            which existing tooling expects.
+        per_hour_partition: one prefix per hour instead of per day, for
+            queries over short time ranges of a busy VPC. Default: ``False``:
+            a prefix per day suits most volumes.
+        prefix: key prefix before ``AWSLogs/`` (not ``AWSLogs`` itself, no
+            leading or trailing ``/``). Default: ``None``: the bucket holds only
+            flow logs, so no prefix is needed.
+        infrequent_access_after_days: move objects to Standard-IA (``None``:
+            never). Default: ``30`` (:data:`DEFAULT_IA_AFTER_DAYS`): flow logs
+            are read mostly in the first weeks, and 30 days is the earliest S3
+            allows the transition.
+        glacier_ir_after_days: move objects to Glacier Instant Retrieval
+            (``None``: never). Default: ``90``
+            (:data:`DEFAULT_GLACIER_IR_AFTER_DAYS`): about a third of the
+            Standard-IA price and still answers Athena in milliseconds, so
+            PCI DSS 10.7's "three months immediately available" stays true.
+        expire_after_days: delete objects after this many days. Default:
+            ``365`` (:data:`DEFAULT_EXPIRE_AFTER_DAYS`): matches the CloudWatch
+            retention default, a year of network logs.
+        noncurrent_versions_expire_after_days: delete noncurrent versions after
+            this many days. Default: ``30``
+            (:data:`DEFAULT_NONCURRENT_EXPIRE_DAYS`): flow-log objects are never
+            overwritten, so noncurrent versions exist only after an expiry or a
+            deletion, kept 30 days as an undo window.
+        access_logs_expire_after_days: expiry of the server access logs bucket.
+            Default: ``365`` (:data:`DEFAULT_ACCESS_LOGS_EXPIRE_DAYS`): kept as
+            long as the logs they describe.
     """
 
     file_format: FileFormat | str = FileFormat.PLAIN_TEXT

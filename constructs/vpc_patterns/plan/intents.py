@@ -21,7 +21,7 @@ evaluator per kind; :func:`intent_kinds` lists the kinds). A VPC without
 recorded intents is checked against :func:`default_intents` for the layout its
 subnets' tags describe.
 
-The module is longer than most (about 560 lines, a third of them this text and
+The module is longer than most (about 620 lines, a third of them this text and
 the docstrings): the kinds, their validation, their serialisation and the
 defaults are one vocabulary, read together.
 
@@ -202,7 +202,11 @@ class Intent:
     @staticmethod
     def from_dict(data: Any) -> Intent:
         """Rebuild an intent from :meth:`to_dict` output; ConfigError names
-        what is wrong."""
+        what is wrong.
+
+        Args:
+            data: a mapping with the intent's ``kind`` and its fields.
+        """
         if not isinstance(data, Mapping):
             raise ConfigError(f"intent {data!r} must be an object with a 'kind'")
         kind = data.get("kind")
@@ -247,13 +251,21 @@ class Intent:
     # -- factories ----------------------------------------------------------
     @staticmethod
     def no_internet(tier: str) -> NoInternet:
-        """The tier has no path to or from the internet."""
+        """The tier has no path to or from the internet.
+
+        Args:
+            tier: the tier's name.
+        """
         return NoInternet(_tier(tier))
 
     @staticmethod
     def egress_only(tier: str) -> EgressOnly:
         """Every subnet of the tier reaches the internet, and the internet
-        reaches none of them."""
+        reaches none of them.
+
+        Args:
+            tier: the tier's name.
+        """
         return EgressOnly(_tier(tier))
 
     @staticmethod
@@ -261,8 +273,23 @@ class Intent:
                               protocol: str = "tcp", allow_icmp: bool = False,
                               exempt_return_rules: bool = True) -> InternetIngressOnly:
         """Nothing is reachable from the internet except these tiers, and
-        those only on ``ports`` of ``protocol`` (None: any port), plus ICMP
-        when ``allow_icmp``."""
+        those only on ``ports`` of ``protocol``, plus ICMP when ``allow_icmp``.
+
+        Args:
+            tiers: the tiers the internet may reach.
+            ports: the ports it may reach them on. Default: ``None``: any port,
+                for a public tier without its own ACL, where only security
+                groups limit the ports.
+            protocol: ``"tcp"`` or ``"udp"``, the protocol of ``ports``.
+                Default: ``"tcp"``: what almost every service speaks.
+            allow_icmp: ICMP is allowed too. Default: ``False``: ICMP from
+                elsewhere is a path to prove absent unless asked for.
+            exempt_return_rules: an ACL return rule (the ephemeral range for
+                replies) does not count as opening ports (see the module doc).
+                Default: ``True``: a stateless ACL must admit replies and cannot
+                tell them from new connections; the stateful security groups
+                close those ports.
+        """
         return InternetIngressOnly(
             _tiers(tiers), None if ports is None else _ports(ports), _protocol(protocol),
             _flag(allow_icmp, "allow_icmp"), _flag(exempt_return_rules, "exempt_return_rules"),
@@ -270,7 +297,11 @@ class Intent:
 
     @staticmethod
     def egress_in_az(tier: str) -> EgressInAz:
-        """Each subnet's routes to the internet target a NAT in its own AZ."""
+        """Each subnet's routes to the internet target a NAT in its own AZ.
+
+        Args:
+            tier: the tier's name.
+        """
         return EgressInAz(_tier(tier))
 
     @staticmethod
@@ -281,8 +312,13 @@ class Intent:
 
     @staticmethod
     def gateway_endpoint(service: str, tiers: Iterable[str]) -> GatewayEndpointIntent:
-        """Traffic to ``service`` (s3 or dynamodb) takes the gateway endpoint
-        from every subnet of these tiers."""
+        """Traffic to ``service`` takes the gateway endpoint from every subnet
+        of these tiers.
+
+        Args:
+            service: ``s3`` or ``dynamodb``.
+            tiers: the tiers whose subnets must use the endpoint.
+        """
         return GatewayEndpointIntent(_service(service), _tiers(tiers))
 
     @staticmethod
@@ -291,7 +327,25 @@ class Intent:
                 exempt_return_rules: bool = True) -> Reaches:
         """Every subnet of ``src_tier`` reaches every subnet of ``dst_tier`` on
         ``ports`` (request and reply admitted); with ``only``, on nothing else
-        (any protocol; ICMP too unless ``allow_icmp``)."""
+        (any protocol; ICMP too unless ``allow_icmp``).
+
+        Args:
+            src_tier: the tier the connections start from.
+            dst_tier: the tier they reach.
+            ports: the ports that must be reachable.
+            only: nothing but ``ports`` is reachable. Default: ``True``: an
+                intent that proves a path should also prove nothing more is
+                open (least privilege).
+            protocol: ``"tcp"`` or ``"udp"``, the protocol of ``ports``.
+                Default: ``"tcp"``: what almost every service speaks.
+            allow_icmp: ICMP is allowed too. Default: ``False``: ICMP from
+                elsewhere is a path to prove absent unless asked for.
+            exempt_return_rules: an ACL return rule (the ephemeral range for
+                replies) does not count as opening ports (see the module doc).
+                Default: ``True``: a stateless ACL must admit replies and cannot
+                tell them from new connections; the stateful security groups
+                close those ports.
+        """
         return Reaches(_tier(src_tier, "src_tier"), _tier(dst_tier, "dst_tier"), _ports(ports),
                        _flag(only, "only"), _protocol(protocol), _flag(allow_icmp, "allow_icmp"),
                        _flag(exempt_return_rules, "exempt_return_rules"))

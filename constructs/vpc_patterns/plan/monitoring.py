@@ -114,8 +114,47 @@ def _number(name: str, value: object, lo: float, hi: float, why: str, *,
 
 @dataclass(frozen=True)
 class AlarmThresholds:
-    """Alarm thresholds and timing. Every field has a documented default
-    (the module constants); bad values raise :class:`ConfigError`."""
+    """Alarm thresholds and timing; bad values raise :class:`ConfigError`.
+    Each default is a module constant with its reason.
+
+    Args:
+        port_allocation_errors: ``ErrorPortAllocation`` per period above which
+            a NAT gateway alarms. Default: ``0``
+            (:data:`DEFAULT_PORT_ALLOCATION_ERRORS`): any port-allocation error
+            is a connection failing now, so alarm on the first.
+        packets_dropped: ``PacketsDropCount`` per period above which a NAT
+            gateway alarms, for ``sustained_periods``. Default: ``100``
+            (:data:`DEFAULT_PACKETS_DROPPED`): AWS says any drop may be a
+            transient gateway issue; 100 sustained separates a problem from
+            noise.
+        connection_success_ratio: established / attempted connections below
+            which a NAT gateway alarms. Default: ``0.9``
+            (:data:`DEFAULT_CONNECTION_SUCCESS_RATIO`): healthy egress
+            establishes nearly every connection; below 90% a destination, a
+            security group or the port budget is failing.
+        min_connection_attempts: attempts per period needed before the ratio
+            is judged. Default: ``100`` (:data:`DEFAULT_MIN_CONNECTION_ATTEMPTS`):
+            with fewer, a few refused connections would swing the ratio.
+        bandwidth_limit_gbps: the bandwidth the utilization alarm measures
+            against. Default: ``100.0`` (:data:`DEFAULT_BANDWIDTH_LIMIT_GBPS`):
+            a NAT gateway's ceiling (5 Gbps baseline, scaling to 100 Gbps).
+        bandwidth_utilization: fraction of ``bandwidth_limit_gbps`` at which a
+            NAT gateway alarms. Default: ``0.8``
+            (:data:`DEFAULT_BANDWIDTH_UTILIZATION`): time to split traffic
+            before packets drop.
+        cpu_credit_balance: CPU credits below which a burstable (``t*``) NAT
+            instance alarms. Default: ``20.0``
+            (:data:`DEFAULT_CPU_CREDIT_BALANCE`): about three hours of a
+            t4g.nano's earnings, time to react before throttling or surplus
+            charges.
+        period_seconds: the alarms' period, a multiple of 60 up to 86400.
+            Default: ``300`` (:data:`DEFAULT_PERIOD_SECONDS`): NAT gateway
+            metrics are per minute; 5-minute sums smooth bursts.
+        sustained_periods: periods in a row a sustained problem (drops, ratio,
+            bandwidth, credits) must last. Default: ``3``
+            (:data:`DEFAULT_SUSTAINED_PERIODS`): 15 minutes with the default
+            period, so short bursts do not page anyone.
+    """
 
     port_allocation_errors: int = DEFAULT_PORT_ALLOCATION_ERRORS
     packets_dropped: int = DEFAULT_PACKETS_DROPPED

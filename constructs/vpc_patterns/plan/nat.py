@@ -56,6 +56,20 @@ class NatProvider:
       one per AZ behind a fixed network interface); cheapest, but you own
       patching, and throughput is bound by the instance type.
     * :meth:`none`: no NAT; private tiers are then refused (use isolated).
+
+    Args:
+        kind: :class:`NatKind`: NAT gateways, NAT instances or none.
+        count: how many NATs, placed in the first ``count`` AZs, 1..number of
+            AZs. Default: ``None``: one per AZ, so no AZ depends on another's
+            NAT; fewer save hourly charges, but the AZs without a NAT send
+            their egress across AZs (cross-AZ data charges) and lose it when
+            the NAT's AZ fails.
+        instance_type: EC2 instance type of NAT instances (ignored for
+            gateways). Default: ``"t4g.nano"``: the cheapest Graviton type
+            (about $3 a month), enough for the egress of a small environment.
+        allowed_ports: TCP ports NAT instances forward from the private tiers.
+            Default: ``(80, 443)``: package mirrors and HTTPS APIs; anything
+            else is a choice to make explicitly.
     """
 
     kind: NatKind
@@ -79,14 +93,26 @@ class NatProvider:
 
     @staticmethod
     def gateway_per_az() -> NatProvider:
+        """A NAT gateway in every AZ (the default): no AZ depends on another,
+        and no egress crosses AZs."""
         return NatProvider(NatKind.GATEWAY)
 
     @staticmethod
     def single_gateway() -> NatProvider:
+        """One NAT gateway, in the first AZ, for every AZ: the hourly charge
+        of one gateway, but every AZ loses egress when that AZ fails, and the
+        other AZs pay cross-AZ data transfer to reach it."""
         return NatProvider(NatKind.GATEWAY, count=1)
 
     @staticmethod
     def gateways(count: int) -> NatProvider:
+        """NAT gateways in the first ``count`` AZs; the other AZs use one of them.
+
+        Args:
+            count: how many gateways, 1..number of AZs; each one less saves
+                its hourly charge, and makes one more AZ send its egress across
+                AZs (cross-AZ data charges) and depend on another AZ.
+        """
         return NatProvider(NatKind.GATEWAY, count=count)
 
     @staticmethod
@@ -96,9 +122,21 @@ class NatProvider:
         count: int | None = None,
         allowed_ports: Sequence[int] = (80, 443),
     ) -> NatProvider:
-        """NAT instances. ``allowed_ports``: TCP ports the instance forwards
-        from the VPC's private ranges (default 80 and 443: package mirrors and
-        HTTPS APIs; add e.g. 22 for git over SSH)."""
+        """Self-healing NAT instances: per AZ, an Auto Scaling group of one
+        instance behind a fixed network interface the routes target.
+
+        Args:
+            instance_type: EC2 instance type. Default: ``"t4g.nano"``: the
+                cheapest Graviton type (about $3 a month per AZ, no per-GB NAT
+                charge); throughput is bound by the type, so size it up for
+                busy egress.
+            count: how many instances, in the first ``count`` AZs. Default:
+                ``None``: one per AZ, so no AZ depends on another; fewer save
+                instance hours but cost cross-AZ data charges and resilience.
+            allowed_ports: TCP ports the instances forward from the VPC's
+                private ranges. Default: ``(80, 443)``: package mirrors and
+                HTTPS APIs; add e.g. 22 for git over SSH.
+        """
         return NatProvider(
             NatKind.INSTANCE,
             count=count,
@@ -108,11 +146,17 @@ class NatProvider:
 
     @staticmethod
     def none() -> NatProvider:
+        """No NAT: private tiers are refused (use isolated tiers)."""
         return NatProvider(NatKind.NONE)
 
     @staticmethod
     def parse(value: str) -> NatProvider:
-        """Parse a short name used in configuration files."""
+        """Parse a short name used in configuration files.
+
+        Args:
+            value: ``gateway-per-az``, ``single-gateway``, ``instances`` (with
+                the defaults of :meth:`instances`) or ``none``.
+        """
         table = {
             "gateway-per-az": NatProvider.gateway_per_az,
             "single-gateway": NatProvider.single_gateway,

@@ -307,7 +307,41 @@ def plan_network(
     nat: NatProvider | None = None,
     gateway_endpoints: Sequence[str] = GATEWAY_ENDPOINT_SERVICES,
 ) -> VpcPlan:
-    """Validate the inputs and compute the network. Raises :class:`ConfigError`."""
+    """Validate the inputs and compute the network. Raises :class:`ConfigError`.
+
+    Args:
+        cidr: the VPC's IPv4 range, /16 to /28; host bits, loopback,
+            link-local and multicast ranges are refused. Default:
+            ``"10.0.0.0/16"`` (:data:`DEFAULT_CIDR`): the largest VPC AWS
+            allows, room for every tier to grow.
+        max_azs: how many AZs, 1..6, taken by index (``Fn::Select`` of
+            ``Fn::GetAZs``: no lookup, no credentials). Default: ``None``: 3
+            (:data:`DEFAULT_MAX_AZS`), or as many as ``availability_zones`` /
+            ``availability_zone_ids`` list: three AZs survive the loss of one
+            with a majority left (quorum systems, Multi-AZ databases), and every
+            commercial region has three.
+        availability_zones: explicit AZ names (``["eu-west-1a", ...]``), one
+            region; replaces ``max_azs``. Default: ``None``: AZs by index, which
+            needs no lookup and keeps the stack environment-agnostic.
+        availability_zone_ids: explicit AZ ids (``["euw1-az1", ...]``), the
+            same physical zone in every account. Default: ``None``: AZs by index;
+            give ids when several accounts must line up (shared services, RAM).
+        tiers: the :class:`Tier` rows, placed in this order. Default: ``None``:
+            public, private and isolated (:func:`default_tiers`), the three
+            roles a network needs: load balancers and NATs, workloads, data
+            stores.
+        az_slots: subnet slots reserved per tier, 1..8. Default: ``8``
+            (:data:`DEFAULT_AZ_SLOTS`): the largest region has 6 AZs and 8 is
+            the next power of two, so ``max_azs`` can grow later without moving
+            a subnet. Choose it once: changing it moves every tier.
+        nat: a :class:`NatProvider`. Default: ``None``:
+            :meth:`NatProvider.gateway_per_az`: no AZ depends on another, and no
+            egress pays cross-AZ charges.
+        gateway_endpoints: gateway endpoint services, of ``s3`` and
+            ``dynamodb``, attached to every private and isolated route table;
+            ``()`` for none. Default: ``("s3", "dynamodb")``: gateway endpoints
+            are free and keep that traffic off the NATs, which charge per GB.
+    """
     vpc = parse_vpc_cidr(cidr)
     if isinstance(az_slots, bool) or not isinstance(az_slots, int) or not 1 <= az_slots <= 8:
         raise ConfigError(f"az_slots {az_slots!r} must be an integer from 1 to 8")

@@ -101,13 +101,16 @@ def _parse_cidr(cidr: object, what: str) -> ipaddress.IPv4Network:
 class PeerVpc:
     """A VPC outside this app, to peer with.
 
-    :param vpc_id: ``vpc-...`` (or a token, e.g. an SSM parameter value).
-    :param cidr: its IPv4 CIDR, literal (the overlap check needs it at synth).
-    :param owner_id: its account, when not this one.
-    :param region: its region, when not this stack's.
-    :param role_arn: for another account: a role in that account that trusts
-        this account and may ``ec2:AcceptVpcPeeringConnection``; CloudFormation
-        assumes it to accept. Required with ``owner_id``.
+    Args:
+        vpc_id: ``vpc-...`` (or a token, e.g. an SSM parameter value).
+        cidr: its IPv4 CIDR, literal (the overlap check needs it at synth).
+        owner_id: its account (12 digits). Default: ``None``: this stack's
+            account.
+        region: its region. Default: ``None``: this stack's region.
+        role_arn: for another account: a role in that account that trusts this
+            account and may ``ec2:AcceptVpcPeeringConnection``; CloudFormation
+            assumes it to accept. Required with ``owner_id``. Default:
+            ``None``: a peering in this account is accepted without a role.
     """
 
     vpc_id: str

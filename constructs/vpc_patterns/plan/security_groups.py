@@ -23,6 +23,10 @@ allow rules, so the mistakes worth catching are different from an ACL's:
 The reasons are not decoration: the build layer records each one as the
 cdk-nag acknowledgment of the finding that rule causes, on that resource only
 (see :func:`nag_rule_ids`).
+
+The module is longer than most (about 650 lines): the declared types, their
+validation and the plan are one vocabulary, and every option is documented with
+its default and the reason for it.
 """
 
 from __future__ import annotations
@@ -103,7 +107,14 @@ class SgPeer:
     """The other end of a rule. Make one with :meth:`cidr`,
     :meth:`prefix_list` or :meth:`group`; a rule also accepts a bare CIDR
     string, a ``pl-`` or ``sg-`` id, a :class:`SecurityGroupSpec` or a CDK
-    ``ISecurityGroup`` and converts it (:meth:`of`)."""
+    ``ISecurityGroup`` and converts it (:meth:`of`).
+
+    Args:
+        kind: :class:`PeerKind`: a CIDR, a managed prefix list or a group; the
+            factory sets it.
+        value: the CIDR text, prefix list id, spec, spec name, ``sg-`` id or
+            ``ISecurityGroup``, as the factory checked it.
+    """
 
     kind: PeerKind
     #: CIDR text | prefix list id | spec | spec name | sg- id | ISecurityGroup
@@ -111,6 +122,12 @@ class SgPeer:
 
     @staticmethod
     def cidr(cidr: str) -> "SgPeer":
+        """An address range.
+
+        Args:
+            cidr: IPv4 or IPv6, written as its network address (no host
+                bits), or a token.
+        """
         if not isinstance(cidr, str) or "/" not in cidr:
             raise ConfigError(f"peer CIDR {cidr!r} is not a CIDR; expected e.g. '10.0.0.0/16'")
         if is_token(cidr):
@@ -125,6 +142,11 @@ class SgPeer:
 
     @staticmethod
     def prefix_list(prefix_list_id: str) -> "SgPeer":
+        """A managed prefix list.
+
+        Args:
+            prefix_list_id: ``pl-...`` (or a token).
+        """
         if not isinstance(prefix_list_id, str) or not (
             _PREFIX_LIST.match(prefix_list_id) or is_token(prefix_list_id)
         ):
@@ -136,8 +158,12 @@ class SgPeer:
 
     @staticmethod
     def group(group: Any) -> "SgPeer":
-        """Another security group, by group: a :class:`SecurityGroupSpec`, the
-        name of a spec in the same set, an ``sg-`` id, or an ``ISecurityGroup``."""
+        """Another security group, by group (never its members' addresses).
+
+        Args:
+            group: a :class:`SecurityGroupSpec`, the name of a spec in the same
+                set, an ``sg-`` id, or an ``ISecurityGroup``.
+        """
         if isinstance(group, SecurityGroupSpec):
             return SgPeer(PeerKind.GROUP, group)
         if isinstance(group, str):
@@ -156,6 +182,13 @@ class SgPeer:
 
     @staticmethod
     def of(value: Any) -> "SgPeer":
+        """The peer a rule's bare value means.
+
+        Args:
+            value: an :class:`SgPeer` (kept), a :class:`SecurityGroupSpec` or
+                ``ISecurityGroup``, or a string: ``pl-...``, ``sg-...`` or a
+                CIDR.
+        """
         if isinstance(value, SgPeer):
             return value
         if isinstance(value, SecurityGroupSpec) or hasattr(value, "security_group_id"):
@@ -222,15 +255,21 @@ class SgProtocol(str, Enum):
 class SgRule:
     """One allow rule: ``SgRule(peer, ports, description)``.
 
-    :param peer: see :class:`SgPeer`.
-    :param ports: ``(from, to)`` or one port, for tcp and udp; ``None`` for
-        icmp and all.
-    :param description: required; what the traffic is for.
-    :param protocol: ``"tcp"`` (default), ``"udp"``, ``"icmp"`` or ``"all"``.
-    :param open_to_world_reason: required (40+ characters) for ingress from
-        0.0.0.0/0 or ::/0, refused otherwise.
-    :param all_protocols_reason: required (40+ characters) for protocol
-        ``all``, refused otherwise.
+    Args:
+        peer: the other end: an :class:`SgPeer`, or a value :meth:`SgPeer.of`
+            converts (CIDR, ``pl-``/``sg-`` id, spec, ``ISecurityGroup``).
+        ports: ``(from, to)`` or one port, for tcp and udp; ``None`` for icmp
+            and all.
+        description: what the traffic is for, in the characters EC2 accepts.
+        protocol: ``"tcp"``, ``"udp"``, ``"icmp"`` or ``"all"``. Default:
+            ``"tcp"``: what almost every service speaks; ``all`` needs a reason.
+        open_to_world_reason: why ingress from 0.0.0.0/0 or ::/0 is right (40+
+            characters); it becomes the cdk-nag acknowledgment of that rule.
+            Default: ``None``: ingress from the whole internet is refused, and
+            a reason is refused on any other rule.
+        all_protocols_reason: why protocol ``all`` is right (40+ characters).
+            Default: ``None``: protocol ``all`` is refused without one, and a
+            reason is refused for any other protocol.
     """
 
     peer: Any
@@ -336,9 +375,15 @@ class SecurityGroupSpec:
     There is no implicit egress: a group with no egress rules sends nothing
     (the build layer removes AWS's default allow-all rule).
 
-    :param name: letters, digits and ``-``; it names the construct (renaming
-        replaces the group) and the ``Name`` tag.
-    :param description: the group's purpose (required; EC2's character set).
+    Args:
+        name: letters, digits and ``-``; it names the construct (renaming
+            replaces the group) and the ``Name`` tag.
+        description: the group's purpose, in EC2's character set.
+        ingress: the :class:`SgRule` list the group admits. Default: ``()``:
+            nothing comes in unless a rule says so.
+        egress: the :class:`SgRule` list the group may send. Default: ``()``:
+            it sends nothing; AWS's allow-all egress is not kept, so every
+            outbound flow is a declared rule.
     """
 
     name: str

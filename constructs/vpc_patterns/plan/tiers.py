@@ -75,18 +75,28 @@ _FORBIDDEN_RANGES = (
 class Tier:
     """One row of subnets, one subnet per AZ.
 
-    :param name: letters, digits and ``-``; it names the subnets, their
-        construct ids and tags, so renaming a tier replaces its subnets.
-    :param kind: :class:`SubnetKind` (or its string value).
-    :param cidr_mask: prefix length of each subnet. Default: relative to the
-        VPC (see :data:`DEFAULT_MASK_OFFSET`).
-    :param reserved: plan the tier's block but create no subnets, to keep room
-        for a tier you will add later at a CIDR known today.
-    :param block: pin the tier's block to this CIDR (it must be aligned and
-        sized for ``az_slots`` subnets) instead of placing it first-fit; for
-        adopting an existing layout.
-    :param map_public_ip_on_launch: public tiers only; default False, because
-        an instance should get a public address only when asked for.
+    Args:
+        name: letters, digits and ``-``, unique ignoring case and ``-``; it names
+            the subnets, their construct ids and tags, so renaming a tier
+            replaces its subnets.
+        kind: :class:`SubnetKind` (or its string value): ``public`` routes
+            0.0.0.0/0 to the internet gateway (load balancers, NATs),
+            ``private`` to a NAT (workloads), ``isolated`` nowhere off the VPC
+            but the gateway endpoints (data stores).
+        cidr_mask: prefix length of each subnet, /16../28. Default: ``None``:
+            relative to the VPC (:data:`DEFAULT_MASK_OFFSET`, public +8,
+            private +4, isolated +6: /24, /20, /22 in a /16), because public
+            subnets hold few addresses, private ones the workloads and their
+            ENIs, and the sizes then scale with the VPC.
+        reserved: plan the tier's block but create no subnets. Default:
+            ``False``: a reserved tier only keeps room for a tier you will add
+            later at a CIDR known today.
+        block: pin the tier's block to this CIDR (aligned and sized for
+            ``az_slots`` subnets). Default: ``None``: placed first-fit in
+            declaration order, which keeps earlier tiers where they are;
+            pinning is for adopting an existing layout.
+        map_public_ip_on_launch: public tiers only. Default: ``False``: an
+            instance should get a public address only when asked for.
     """
 
     name: str

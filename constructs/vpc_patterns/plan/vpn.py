@@ -18,6 +18,9 @@ reference app, AWS's own documentation) use in place of someone's real
 address, AWS creates a customer gateway with one, and the tunnels simply stay
 down until the address is replaced by the device's real one. The construct
 adds an info annotation when it sees one.
+
+The module runs past 500 lines because every tunnel option is documented with
+its AWS range, its default and the reason for it.
 """
 
 from __future__ import annotations
@@ -188,24 +191,56 @@ def parse_inside_cidr(value: Any, name: str = "inside_cidr") -> str:
 
 @dataclass(frozen=True)
 class TunnelOptions:
-    """The options of one tunnel. Every field has a documented default (the
-    ``DEFAULT_*`` constants of this module); bad values raise ConfigError.
+    """The options of one tunnel. Every default is a ``DEFAULT_*`` constant of
+    this module with its reason; bad values raise ConfigError.
 
-    :param inside_cidr: the tunnel's /30 inside 169.254.0.0/16; AWS takes the
-        first address, the customer gateway the second. ``None``: tunnel 1
-        and 2 get :data:`DEFAULT_INSIDE_CIDRS` in order.
-    :param ike_versions: ``ikev1`` and/or ``ikev2``.
-    :param phase1_encryption, phase2_encryption: of AES128, AES256,
-        AES128-GCM-16, AES256-GCM-16.
-    :param phase1_integrity, phase2_integrity: of SHA1, SHA2-256, SHA2-384,
-        SHA2-512 (with GCM they serve as the IKE PRF; ESP ignores them).
-    :param phase1_dh_groups: of 2, 14-24. ``phase2_dh_groups``: 2, 5, 14-24
-        (perfect forward secrecy).
-    :param phase1_lifetime_seconds: 900..28800; ``phase2_lifetime_seconds``
-        900..3600 and shorter than phase 1.
-    :param dpd_timeout_seconds: >= 30. ``dpd_timeout_action``: clear | none |
-        restart. ``startup_action``: add (the device initiates) | start (AWS
-        initiates; IKEv2 only).
+    Args:
+        inside_cidr: the tunnel's /30 inside 169.254.0.0/16, outside AWS's
+            reserved blocks; AWS takes the first address, the customer gateway
+            the second. Default: ``None``: tunnel 1 and 2 get
+            :data:`DEFAULT_INSIDE_CIDRS` (169.254.10.0/30, 169.254.10.4/30) in
+            order: explicit addresses let the on-premises configuration be
+            rendered from the stack outputs and reviewed before deploy.
+        ike_versions: ``ikev1`` and/or ``ikev2``. Default: ``("ikev2",)``
+            (:data:`DEFAULT_IKE_VERSIONS`): fewer round trips, built-in
+            liveness checks, and the only version AWS will initiate.
+        phase1_encryption: of AES128, AES256, AES128-GCM-16, AES256-GCM-16.
+            Default: ``("AES256-GCM-16", "AES256")`` (:data:`DEFAULT_ENCRYPTION`):
+            AES-256 GCM first (authenticated, fastest on current hardware), CBC
+            for devices without GCM; NIST SP 800-77r1 prefers 256-bit keys.
+        phase1_integrity: of SHA1, SHA2-256, SHA2-384, SHA2-512 (with GCM they
+            serve as the IKE PRF). Default: ``("SHA2-384", "SHA2-256")``
+            (:data:`DEFAULT_INTEGRITY`): SHA-2 only, as NIST SP 800-77r1 asks
+            for new deployments.
+        phase1_dh_groups: of 2, 14-24. Default: ``(20, 19, 14)``
+            (:data:`DEFAULT_DH_GROUPS`): ECP 384/256 and 2048-bit MODP, the
+            oldest group NIST still accepts; 2, 5 and 22-24 are weak.
+        phase2_encryption: as ``phase1_encryption``. Default:
+            ``("AES256-GCM-16", "AES256")`` (:data:`DEFAULT_ENCRYPTION`): the
+            same reasons as phase 1.
+        phase2_integrity: as ``phase1_integrity`` (ESP ignores them with GCM).
+            Default: ``("SHA2-384", "SHA2-256")`` (:data:`DEFAULT_INTEGRITY`):
+            the same reasons as phase 1.
+        phase2_dh_groups: of 2, 5, 14-24 (perfect forward secrecy). Default:
+            ``(20, 19, 14)`` (:data:`DEFAULT_DH_GROUPS`): the same reasons as
+            phase 1.
+        phase1_lifetime_seconds: 900..28800. Default: ``28800``
+            (:data:`DEFAULT_PHASE1_LIFETIME_SECONDS`): AWS's default, 8 hours
+            for IKE.
+        phase2_lifetime_seconds: 900..3600, shorter than phase 1. Default:
+            ``3600`` (:data:`DEFAULT_PHASE2_LIFETIME_SECONDS`): AWS's default,
+            1 hour for IPsec.
+        dpd_timeout_seconds: dead peer detection timeout, >= 30. Default:
+            ``30`` (:data:`DEFAULT_DPD_TIMEOUT_SECONDS`): the shortest AWS
+            allows, so the surviving tunnel takes over sooner.
+        dpd_timeout_action: ``clear``, ``none`` or ``restart``. Default:
+            ``"restart"`` (:data:`DEFAULT_DPD_TIMEOUT_ACTION`): AWS re-initiates
+            IKE, so a tunnel recovers even when the device only answers (AWS's
+            ``clear`` waits for the device).
+        startup_action: ``add`` (the device initiates) or ``start`` (AWS
+            initiates; IKEv2 only). Default: ``"start"``
+            (:data:`DEFAULT_STARTUP_ACTION`): the tunnels come up when the
+            connection is created or modified, without waiting for traffic.
     """
 
     inside_cidr: str | None = None
@@ -266,6 +301,12 @@ class TunnelOptions:
 
     @staticmethod
     def from_dict(data: Any) -> "TunnelOptions":
+        """Tunnel options from a JSON object (the reference app's configuration).
+
+        Args:
+            data: a mapping of field names to values; an unknown key is a
+                ConfigError naming the known ones.
+        """
         if not isinstance(data, Mapping):
             raise ConfigError(f"tunnel options {data!r} must be a JSON object")
         known = {f.name for f in fields(TunnelOptions)}

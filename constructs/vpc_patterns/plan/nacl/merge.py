@@ -221,21 +221,38 @@ def plan_acls(
 ) -> AclPlan:
     """One network ACL per tier with subnets, merged with ``user_rules``.
 
-    :param user_rules: ``{tier name: [AclRule, ...]}``; numbers are kept (see
-        the module's merge order).
-    :param public_ingress_ports: TCP ports public tiers admit from anywhere.
-    :param reachable_from: ``{isolated tier: [tier names]}``: which tiers may
-        reach each isolated tier (by their block CIDR). Default: the private
-        tiers. The tier's own block is always admitted.
-    :param isolated_service_ports: TCP ports an isolated tier may open to the
-        tiers it admits.
-    :param ephemeral_ports: the reply range, ``(from, to)``.
-    :param internet_icmp: admit ICMP to and from the internet in public and
-        private tiers (see :data:`DEFAULT_INTERNET_ICMP`).
-    :param max_rules_per_direction: your account's quota (AWS default 20,
-        at most 40).
-    :param findings_as_errors: raise ConfigError if any shadowed, redundant
-        or missing-return finding exists, instead of only reporting them.
+    Args:
+        plan: the :class:`VpcPlan` whose tiers get ACLs.
+        user_rules: ``{tier name: [AclRule, ...]}``; numbers are kept (see the
+            module's merge order). Default: ``None``: only the library's rules.
+        public_ingress_ports: TCP ports public tiers admit from anywhere.
+            Default: ``(80, 443)`` (:data:`DEFAULT_PUBLIC_INGRESS_PORTS`): what
+            an internet-facing load balancer serves, HTTP (to redirect) and
+            HTTPS.
+        reachable_from: ``{isolated tier: [tier names]}``: which tiers may
+            reach each isolated tier (by their block CIDR); the tier's own
+            block is always admitted. Default: ``None``: the private tiers,
+            where the workloads that use the data stores live.
+        isolated_service_ports: TCP ports an isolated tier may open to the
+            tiers it admits. Default: ``(443,)``
+            (:data:`DEFAULT_ISOLATED_SERVICE_PORTS`): HTTPS, for the interface
+            endpoints and internal APIs in the private tiers.
+        ephemeral_ports: the reply range, ``(from, to)``. Default:
+            ``(1024, 65535)`` (:data:`EPHEMERAL_PORTS`): AWS's guidance; it
+            covers Linux, Windows, Elastic Load Balancing, NAT gateways and
+            Lambda.
+        internet_icmp: admit ICMP to and from the internet in public and
+            private tiers. Default: ``False`` (:data:`DEFAULT_INTERNET_ICMP`):
+            the public tier admits only its service ports and replies, and TCP's
+            MSS negotiation already fits segments to the internet's links; turn
+            it on for path-MTU errors and ping through the NATs.
+        max_rules_per_direction: your account's quota, at most 40. Default:
+            ``20`` (:data:`DEFAULT_RULES_PER_DIRECTION`): AWS's default quota;
+            rules past it would fail at deploy time, so the plan refuses them.
+        findings_as_errors: raise ConfigError if any shadowed, redundant or
+            missing-return finding exists. Default: ``False``: the findings are
+            reported (as CDK warnings by the constructs), which
+            ``cdk synth --strict`` fails on.
     """
     if not isinstance(plan, VpcPlan):
         raise ConfigError(f"plan {plan!r} is not a VpcPlan; build one with plan_network(...)")

@@ -91,20 +91,23 @@ class AclRule:
 
     ``AclRule(150, "deny", "tcp", (22, 22), "203.0.113.0/24", description="...")``
 
-    :param number: 1..32766; lower numbers are evaluated first.
-    :param action: ``"allow"`` or ``"deny"``.
-    :param protocol: ``"tcp"``, ``"udp"``, ``"icmp"`` or ``"all"``.
-    :param ports: ``(from, to)`` destination ports, 0..65535, from <= to, for
-        tcp and udp (an int ``p`` means ``(p, p)``); ``None`` for icmp and all.
-    :param cidr: the peer: source of an inbound rule, destination of an
-        outbound one. IPv4 or IPv6, written as its network address.
-    :param egress: ``False`` (default) for inbound, ``True`` for outbound.
-    :param description: why the rule exists (required; shown in findings and
-        in the plan table).
-    :param reply: ``True`` if the rule exists to admit replies to flows opened
-        from the other direction (the ephemeral range, typically): the
-        return-traffic check then asks no replies for its packets, and
-        checks instead that it admits only replies (see the module doc).
+    Args:
+        number: 1..32766; lower numbers are evaluated first.
+        action: ``"allow"`` or ``"deny"``.
+        protocol: ``"tcp"``, ``"udp"``, ``"icmp"`` or ``"all"``.
+        ports: ``(from, to)`` destination ports, 0..65535, from <= to, for tcp
+            and udp (an int ``p`` means ``(p, p)``); ``None`` for icmp and all.
+        cidr: the peer: source of an inbound rule, destination of an outbound
+            one. IPv4 or IPv6, written as its network address.
+        egress: ``True`` for an outbound rule. Default: ``False``: inbound,
+            the direction most rules a user adds are about.
+        description: why the rule exists; shown in findings and in the plan
+            table.
+        reply: the rule exists to admit replies to flows opened from the other
+            direction (the ephemeral range, typically): the return-traffic
+            check then asks no replies for its packets, and checks instead that
+            it admits only replies (see the module doc). Default: ``False``: a
+            rule admits requests, whose replies the check must find admitted.
     """
 
     number: int
