@@ -72,3 +72,48 @@ def test_every_import_the_readme_shows_resolves() -> None:
         mod = importlib.import_module(module)
         missing += [f"{module}.{n}" for n in names if not hasattr(mod, n)]
     assert missing == []
+
+
+#: ``Name(scope, id, key=value, ...)`` written inline: a signature the reader
+#: copies. Every keyword must exist, a literal shown must be the default, and
+#: the span lists every option (the README is the catalogue).
+SIGNATURE = re.compile(r"`((?:[A-Z][A-Za-z]+)\(scope, id, [^`]*\))`")
+
+
+def _signature_spans() -> list[tuple[str, ast.Call]]:
+    out = []
+    for m in SIGNATURE.finditer(README):
+        text = m.group(1)
+        if "**" in text:  # a heading naming the call, with a table below it
+            continue
+        call = ast.parse(text.replace("...", "Ellipsis"), mode="eval").body
+        assert isinstance(call, ast.Call), text
+        out.append((text, call))
+    return out
+
+
+def test_the_readme_writes_construct_signatures() -> None:
+    names = {text.split("(")[0] for text, _ in _signature_spans()}
+    assert {"FlowLogs", "NetworkMonitoring", "InterfaceEndpoints", "VpcPeering",
+            "SiteToSiteVpn", "ExtraNetworkInterface"} <= names
+
+
+@pytest.mark.parametrize("text,call", _signature_spans(), ids=lambda v: str(v)[:40])
+def test_inline_signatures_match_the_code(text: str, call: ast.Call) -> None:
+    import inspect
+
+    import vpc_patterns
+
+    assert isinstance(call.func, ast.Name)
+    target = getattr(vpc_patterns, call.func.id)
+    params = {n: p for n, p in inspect.signature(target.__init__).parameters.items()
+              if n not in ("self", "scope", "id")}
+    shown = {kw.arg: kw.value for kw in call.keywords}
+    assert set(shown) - set(params) == set(), f"{text}: options that do not exist"
+    assert set(params) - set(shown) == set(), f"{text}: options the README leaves out"
+    for name, node in shown.items():
+        default = params[name].default
+        if isinstance(node, ast.Constant) and node.value is not Ellipsis \
+                and default is not inspect.Parameter.empty:
+            actual = getattr(default, "value", default)
+            assert node.value == actual, f"{text}: {name} shown as {node.value!r}, is {default!r}"
