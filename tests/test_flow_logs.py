@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from vpc_patterns.plan.flow_logs import (
     TrafficType,
     insights_name,
     insights_queries,
+    plan_builtin_flow_log,
     plan_flow_logs,
 )
 from vpc_patterns.build.compliance import compliance_plugins
@@ -590,3 +591,31 @@ def test_target_fields_are_plain_values() -> None:
     assert FlowLogTarget.vpc().tier_name is None
     assert FlowLogTarget.tier("private").tier_name == "private"
     assert FlowLogTarget.vpc() == FlowLogTarget.vpc()
+
+
+def test_builtin_plan_is_the_whole_vpc_in_aws_format_without_queries() -> None:
+    net = plan_network(cidr="10.9.0.0/16")
+    p = plan_builtin_flow_log(net, retention_days=30)
+    assert [(r.key, r.resource_type, r.ref) for r in p.resources] == [("Vpc", "VPC", None)]
+    assert p.cloudwatch == CloudWatchDestination(retention_days=30, saved_queries=False)
+    assert p.s3 is None and p.traffic_type is TrafficType.ALL
+    assert p.fields == AWS_DEFAULT_FIELDS and p.log_format is None
+    # Both properties left out: AWS's defaults, not a value of ours.
+    assert p.max_aggregation_interval is None
+    assert p.queries == {}
+    # The same plan FlowLogs makes from the same choices, but for the interval.
+    same = plan_flow_logs(net, log_format=None,
+                          destinations=[CloudWatchDestination(30, saved_queries=False)])
+    assert replace(same, max_aggregation_interval=None) == p
+    assert plan_builtin_flow_log(net).cloudwatch.retention_days == 365  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("days", [13, 0, True, "365", None])
+def test_builtin_plan_refuses_a_retention_cloudwatch_does_not_offer(days: object) -> None:
+    with pytest.raises(ConfigError, match=rf"flow_log_retention_days {re.escape(repr(days))} "):
+        plan_builtin_flow_log(plan_network(), retention_days=days)  # type: ignore[arg-type]
+
+
+def test_plan_flow_logs_still_requires_an_interval() -> None:
+    with pytest.raises(ConfigError, match=r"max_aggregation_interval None"):
+        plan_flow_logs(plan_network(), max_aggregation_interval=None)  # type: ignore[arg-type]

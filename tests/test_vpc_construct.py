@@ -17,6 +17,7 @@ from aws_cdk.assertions import Template
 
 import vpc_patterns
 from vpc_patterns import BestPracticeVpc, ConfigError, SubnetKind, Tier, default_tiers
+from vpc_patterns.plan.flow_logs import plan_builtin_flow_log
 
 from .template_helpers import (
     SynthedVpc,
@@ -414,6 +415,49 @@ def test_flow_log_role_can_write_only_to_its_group(d: Synth):
         assert s["Resource"] == {"Fn::GetAtt": [group_lid, "Arn"]}
 
 
+def test_flow_log_role_trusts_only_this_accounts_flow_logs(d: Synth):
+    fl, _, _, _ = _flow_log_chain(d)
+    role_lid, _ = getatt(fl["Properties"]["DeliverLogsPermissionArn"])
+    (stmt,) = statements(d.res[role_lid]["Properties"]["AssumeRolePolicyDocument"])
+    assert stmt["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert stmt["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    # Only flow logs (any, of this account and region) may use the role.
+    (arn,) = stmt["Condition"]["ArnLike"].values()
+    assert list(stmt["Condition"]["ArnLike"]) == ["aws:SourceArn"]
+    parts = arn["Fn::Join"][1]
+    assert parts[-1] == ":vpc-flow-log/*" and {"Ref": "AWS::Region"} in parts
+
+
+def test_flow_log_uses_aws_default_format_and_interval(d: Synth):
+    fl, *_ = _flow_log_chain(d)
+    assert "LogFormat" not in fl["Properties"]
+    assert "MaxAggregationInterval" not in fl["Properties"]
+    assert d.of_type("AWS::Logs::QueryDefinition") == {}
+
+
+def test_flow_log_keeps_its_construct_ids(d: Synth):
+    """Logical ids are API: the network's own flow log stays under these ids."""
+    net = d.vpc
+    assert net.flow_log is not None and net.flow_log_group is not None
+    path = net.node.path
+    assert net.flow_log.node.path == f"{path}/FlowLog"
+    assert net.flow_log_group.node.path == f"{path}/FlowLogGroup"
+    for cid in ("FlowLogRole", "FlowLogPolicy"):
+        assert net.node.try_find_child(cid) is not None, cid
+    fl_lid, fl = d.only("AWS::EC2::FlowLog")
+    assert re.fullmatch(rf"{VPC_ID}FlowLog[0-9A-F]{{8}}", fl_lid)
+    group_lid = ref(fl["Properties"]["LogGroupName"])
+    assert re.fullmatch(rf"{VPC_ID}FlowLogGroup[0-9A-F]{{8}}", group_lid)
+    role_lid, _ = getatt(fl["Properties"]["DeliverLogsPermissionArn"])
+    assert re.fullmatch(rf"{VPC_ID}FlowLogRole[0-9A-F]{{8}}", role_lid)
+
+
+def test_flow_log_plan_is_the_builtin_preset(synths):
+    net = synths["retention30"].vpc
+    assert net.flow_log_plan == plan_builtin_flow_log(net.plan, retention_days=30)
+    assert synths["no_flow_log"].vpc.flow_log_plan is None
+
+
 def test_flow_log_false_removes_the_flow_log(synths):
     s = synths["no_flow_log"]
     assert s.of_type("AWS::EC2::FlowLog") == {}
@@ -613,6 +657,13 @@ def test_bad_retention_raises_config_error_naming_it(scratch_app):
     stack = Stack(scratch_app, "BadRetention")
     with pytest.raises(ConfigError, match=r"\b13\b"):
         BestPracticeVpc(stack, "X", flow_log_retention_days=13)
+    assert stack.node.try_find_child("X") is None
+
+
+def test_boolean_retention_is_refused(scratch_app):
+    stack = Stack(scratch_app, "BoolRetention")
+    with pytest.raises(ConfigError, match=r"flow_log_retention_days True"):
+        BestPracticeVpc(stack, "X", flow_log_retention_days=True)
     assert stack.node.try_find_child("X") is None
 
 

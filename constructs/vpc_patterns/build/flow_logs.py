@@ -8,6 +8,15 @@ hardened S3 bucket with its own access-log bucket, one ``AWS::EC2::FlowLog``
 per target and destination, and the saved queries. The option types are
 importable from here too.
 
+:func:`build_cloudwatch_flow_logs` is the one builder of flow logs to
+CloudWatch Logs (log group, delivery role and policy, flow logs, queries):
+:class:`FlowLogs` calls it with :data:`FLOW_LOGS_CLOUDWATCH_IDS`, and
+:class:`~vpc_patterns.BestPracticeVpc` with :data:`BUILTIN_CLOUDWATCH_IDS`
+for its own flow log (planned by
+:func:`~vpc_patterns.plan.flow_logs.plan_builtin_flow_log`). The module is a
+little over 500 lines because it re-exports the plan's option names (about 80
+lines of imports and ``__all__``).
+
 Example::
 
     net = BestPracticeVpc(stack, "Net", flow_log=False)
@@ -22,9 +31,10 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, CfnTag, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -63,6 +73,7 @@ from vpc_patterns.plan.flow_logs import (
     insights_name,
     insights_queries,
     parse_log_format,
+    plan_builtin_flow_log,
     plan_flow_logs,
 )
 from vpc_patterns.plan.naming import pascal
@@ -70,6 +81,139 @@ from vpc_patterns.plan.network import VpcPlan
 
 if TYPE_CHECKING:  # pragma: no cover
     from vpc_patterns.build.vpc import BestPracticeVpc
+
+
+# --------------------------------------------------------------------------
+# Flow logs to CloudWatch Logs: the one builder, for FlowLogs and for the
+# flow log BestPracticeVpc builds itself
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CloudWatchIds:
+    """The construct ids (hence logical ids, which are API) of one CloudWatch
+    Logs delivery under its scope. ``flow_log`` is formatted with the planned
+    resource's ``key`` (``Vpc``, ``PrivateAz1``, ...)."""
+
+    log_group: str
+    role: str
+    policy: str
+    flow_log: str
+
+
+#: The ids under a :class:`FlowLogs` construct.
+FLOW_LOGS_CLOUDWATCH_IDS = CloudWatchIds("LogGroup", "DeliveryRole", "DeliveryPolicy",
+                                         "{key}ToCloudWatch")
+#: The ids of a BestPracticeVpc's own flow log, directly under the network.
+BUILTIN_CLOUDWATCH_IDS = CloudWatchIds("FlowLogGroup", "FlowLogRole", "FlowLogPolicy", "FlowLog")
+
+
+@dataclass(frozen=True)
+class CloudWatchDelivery:
+    """What :func:`build_cloudwatch_flow_logs` made."""
+
+    log_group: logs.CfnLogGroup
+    role: iam.Role
+    policy: iam.ManagedPolicy
+    #: construct id -> flow log, one per planned resource
+    flow_logs: dict[str, ec2.CfnFlowLog]
+    #: saved query name -> query definition
+    queries: dict[str, logs.CfnQueryDefinition]
+
+
+def flow_log_resource_id(network: BestPracticeVpc, r: FlowLogResource) -> str:
+    """The ``ResourceId`` of the flow log of ``r`` in ``network``."""
+    if r.resource_type == "VPC":
+        return network.vpc_id
+    if r.resource_type == "Subnet":
+        assert r.ref is not None
+        return network.subnets[r.ref].ref
+    assert r.ref is not None
+    return r.ref
+
+
+def cfn_flow_log(scope: Construct, id: str, plan: FlowLogPlan, resource_id: str,
+                 r: FlowLogResource, **props: object) -> ec2.CfnFlowLog:
+    """One ``AWS::EC2::FlowLog`` of ``r`` with the plan's traffic type, format
+    and aggregation interval (None values are left out of the template)."""
+    return ec2.CfnFlowLog(
+        scope, id,
+        resource_id=resource_id,
+        resource_type=r.resource_type,
+        traffic_type=plan.traffic_type.value,
+        log_format=plan.log_format,
+        max_aggregation_interval=plan.max_aggregation_interval,
+        **props,  # type: ignore[arg-type]
+    )
+
+
+def build_cloudwatch_flow_logs(
+    scope: Construct,
+    plan: FlowLogPlan,
+    *,
+    network: BestPracticeVpc,
+    ids: CloudWatchIds,
+    key: kms.IKey,
+    removal_policy: RemovalPolicy,
+    role_description: str,
+    policy_description: str,
+    query_name_prefix: str = "",
+    tags: Sequence[CfnTag] | None = None,
+) -> CloudWatchDelivery:
+    """The CloudWatch Logs delivery of ``plan`` (which must have a CloudWatch
+    destination) under ``scope``: a log group encrypted with ``key``, a role
+    only VPC Flow Logs of this account may assume (``aws:SourceAccount`` and
+    ``aws:SourceArn`` conditions against the confused deputy), a managed
+    policy that may write only that group, one flow log per planned resource
+    (each depends on the policy, so its first delivery is allowed), and the
+    plan's saved queries, named ``query_name_prefix + name``. ``tags`` (if
+    any) are CfnTag properties of the log group and of each flow log."""
+    d = plan.cloudwatch
+    assert d is not None, "the plan has no CloudWatch destination"
+    stack = Stack.of(scope)
+    group = logs.CfnLogGroup(scope, ids.log_group, retention_in_days=d.retention_days,
+                             kms_key_id=key.key_arn, tags=list(tags) if tags else None)
+    group.apply_removal_policy(removal_policy)
+    role = iam.Role(
+        scope, ids.role,
+        description=role_description,
+        assumed_by=iam.ServicePrincipal(
+            "vpc-flow-logs.amazonaws.com",
+            conditions={
+                "StringEquals": {"aws:SourceAccount": stack.account},
+                "ArnLike": {"aws:SourceArn": stack.format_arn(
+                    service="ec2", resource="vpc-flow-log", resource_name="*")},
+            },
+        ),
+    )
+    policy = managed_policy(
+        scope, ids.policy, role=role,
+        description=policy_description,
+        statements=[iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            resources=[group.attr_arn],
+        )],
+    )
+    flow_logs: dict[str, ec2.CfnFlowLog] = {}
+    for r in plan.resources:
+        fl = cfn_flow_log(scope, ids.flow_log.format(key=r.key), plan,
+                          flow_log_resource_id(network, r), r,
+                          log_destination_type="cloud-watch-logs",
+                          log_group_name=group.ref,
+                          deliver_logs_permission_arn=role.role_arn,
+                          tags=list(tags) if tags else None)
+        fl.node.add_dependency(policy)
+        flow_logs[fl.node.id] = fl
+    queries = {
+        qname: logs.CfnQueryDefinition(
+            scope, pascal(qname) + "Query",
+            name=query_name_prefix + qname,
+            query_string=text,
+            log_group_names=[group.ref],
+        )
+        for qname, text in plan.queries.items()
+    }
+    return CloudWatchDelivery(group, role, policy, flow_logs, queries)
 
 
 # --------------------------------------------------------------------------
@@ -170,7 +314,7 @@ class FlowLogs(Construct):
         self.queries: dict[str, logs.CfnQueryDefinition] = {}
 
         if self.plan.cloudwatch is not None:
-            self._build_cloudwatch(self.plan.cloudwatch)
+            self._build_cloudwatch()
             logs_vpc = any(r.resource_type == "VPC" for r in self.plan.resources)
             if network.flow_log is not None and logs_vpc:
                 Annotations.of(self).add_warning_v2(
@@ -182,74 +326,31 @@ class FlowLogs(Construct):
             self._build_s3(self.plan.s3)
 
     # ------------------------------------------------------------ helpers
-    def _resource_id(self, r: FlowLogResource) -> str:
-        if r.resource_type == "VPC":
-            return self.network.vpc_id
-        if r.resource_type == "Subnet":
-            assert r.ref is not None
-            return self.network.subnets[r.ref].ref
-        assert r.ref is not None
-        return r.ref
-
-    def _flow_log(self, r: FlowLogResource, dest: str, **props: object) -> ec2.CfnFlowLog:
-        fl = ec2.CfnFlowLog(
-            self, f"{r.key}To{dest}",
-            resource_id=self._resource_id(r),
-            resource_type=r.resource_type,
-            traffic_type=self.plan.traffic_type.value,
-            log_format=self.plan.log_format,
-            max_aggregation_interval=self.plan.max_aggregation_interval,
-            **props,  # type: ignore[arg-type]
-        )
+    def _register(self, fl: ec2.CfnFlowLog, r: FlowLogResource, dest: str) -> None:
+        """Name ``fl`` (the flow log of ``r`` to ``dest``) and keep it in ``flow_logs``."""
         Tags.of(fl).add("Name", f"{self._name}/{r.key.lower()}-to-{dest.lower()}")
         self.flow_logs[fl.node.id] = fl
-        return fl
 
     # ------------------------------------------------------- CloudWatch Logs
-    def _build_cloudwatch(self, d: CloudWatchDestination) -> None:
-        stack = Stack.of(self)
+    def _build_cloudwatch(self) -> None:
         key = self.network.logs_key
         if key is None:
             key = logs_service_key(self, "LogsKey",
                                    description=f"Encrypts the flow logs of {self._name}",
                                    removal_policy=self._removal)
         self.logs_key = key
-        group = logs.CfnLogGroup(self, "LogGroup", retention_in_days=d.retention_days,
-                                 kms_key_id=key.key_arn)
-        group.apply_removal_policy(self._removal)
-        self.log_group = group
-        self.role = iam.Role(
-            self, "DeliveryRole",
-            description=f"Lets VPC Flow Logs write the flow log group of {self._name}",
-            assumed_by=iam.ServicePrincipal(
-                "vpc-flow-logs.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {"aws:SourceArn": stack.format_arn(
-                        service="ec2", resource="vpc-flow-log", resource_name="*")},
-                },
-            ),
+        built = build_cloudwatch_flow_logs(
+            self, self.plan, network=self.network, ids=FLOW_LOGS_CLOUDWATCH_IDS, key=key,
+            removal_policy=self._removal,
+            role_description=f"Lets VPC Flow Logs write the flow log group of {self._name}",
+            policy_description="Write one flow log group (its Arn attribute covers its streams)",
+            query_name_prefix=f"{self._name}/flow-logs/",
         )
-        policy = managed_policy(
-            self, "DeliveryPolicy", role=self.role,
-            description="Write one flow log group (its Arn attribute covers its streams)",
-            statements=[iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=[group.attr_arn],
-            )],
-        )
-        for r in self.plan.resources:
-            fl = self._flow_log(r, "CloudWatch", log_destination_type="cloud-watch-logs",
-                                log_group_name=group.ref,
-                                deliver_logs_permission_arn=self.role.role_arn)
-            fl.node.add_dependency(policy)
-        for qname, text in self.plan.queries.items():
-            self.queries[qname] = logs.CfnQueryDefinition(
-                self, pascal(qname) + "Query",
-                name=f"{self._name}/flow-logs/{qname}",
-                query_string=text,
-                log_group_names=[group.ref],
-            )
+        self.log_group = built.log_group
+        self.role = built.role
+        for r, fl in zip(self.plan.resources, built.flow_logs.values(), strict=True):
+            self._register(fl, r, "CloudWatch")
+        self.queries.update(built.queries)
 
     # ------------------------------------------------------------------- S3
     def _build_s3(self, d: S3Destination) -> None:
@@ -365,8 +466,11 @@ class FlowLogs(Construct):
         }
         assert bucket.policy is not None
         for r in self.plan.resources:
-            fl = self._flow_log(r, "S3", log_destination_type="s3", log_destination=destination,
-                                destination_options=options)
+            fl = cfn_flow_log(self, f"{r.key}ToS3", self.plan,
+                              flow_log_resource_id(self.network, r), r,
+                              log_destination_type="s3", log_destination=destination,
+                              destination_options=options)
+            self._register(fl, r, "S3")
             # The service checks the bucket policy and the key when the flow log is created.
             fl.node.add_dependency(bucket.policy)
             fl.node.add_dependency(key)
@@ -409,6 +513,7 @@ __all__ = [
     "ACCESS_LOG_PREFIX",
     "AGGREGATION_INTERVALS",
     "AWS_DEFAULT_FIELDS",
+    "BUILTIN_CLOUDWATCH_IDS",
     "DEFAULT_ACCESS_LOGS_EXPIRE_DAYS",
     "DEFAULT_AGGREGATION_INTERVAL",
     "DEFAULT_EXPIRE_AFTER_DAYS",
@@ -419,9 +524,12 @@ __all__ = [
     "DEFAULT_IA_AFTER_DAYS",
     "DEFAULT_NONCURRENT_EXPIRE_DAYS",
     "DEFAULT_QUERY_LIMIT",
+    "FLOW_LOGS_CLOUDWATCH_IDS",
     "FLOW_LOG_FIELDS",
     "LOG_RETENTION_DAYS",
+    "CloudWatchDelivery",
     "CloudWatchDestination",
+    "CloudWatchIds",
     "Destination",
     "FileFormat",
     "FlowLogPlan",
@@ -432,9 +540,13 @@ __all__ = [
     "TrafficType",
     "acknowledge_access_logs_bucket",
     "acknowledge_flow_log_bucket",
+    "build_cloudwatch_flow_logs",
+    "cfn_flow_log",
+    "flow_log_resource_id",
     "insights_name",
     "insights_queries",
     "logs_service_key",
     "parse_log_format",
+    "plan_builtin_flow_log",
     "plan_flow_logs",
 ]

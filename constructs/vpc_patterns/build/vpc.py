@@ -16,20 +16,26 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Aws, CfnTag, Fn, RemovalPolicy, Stack, Tags
+from aws_cdk import Aws, CfnTag, Fn, RemovalPolicy, Tags
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
 from constructs import Construct
-from vpc_patterns.build.compliance import acknowledge_in_packs, managed_policy
+from vpc_patterns.build.compliance import acknowledge_in_packs
 from vpc_patterns.build.default_sg import RestrictDefaultSecurityGroup
+from vpc_patterns.build.flow_logs import BUILTIN_CLOUDWATCH_IDS, build_cloudwatch_flow_logs
 from vpc_patterns.build.keys import logs_key
 from vpc_patterns.build.nacl import TierNetworkAcls
 from vpc_patterns.build.nat import BuiltNat, NatBuilder, nat_builder
 from vpc_patterns.build.nat_instance import SelfHealingNatInstance
 from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.flow_logs import (
+    DEFAULT_FLOW_LOG_RETENTION_DAYS,
+    FlowLogPlan,
+    plan_builtin_flow_log,
+)
+from vpc_patterns.plan.flow_logs import LOG_RETENTION_DAYS as LOG_RETENTION_DAYS  # re-exported
 from vpc_patterns.plan.intents import Intent, intents_metadata, plan_intents
 from vpc_patterns.plan.nacl import DEFAULT_PUBLIC_INGRESS_PORTS, AclPlan, AclRule, plan_acls
 from vpc_patterns.plan.naming import METADATA_KEY as INTENTS_METADATA_KEY
@@ -49,13 +55,6 @@ from vpc_patterns.plan.network import (
     plan_network,
 )
 
-#: CloudWatch Logs accepts only these retention periods (days).
-LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
-    2192, 2557, 2922, 3288, 3653,
-)
-#: One year: PCI DSS 10.7 and most audit regimes ask for a year of network logs.
-DEFAULT_FLOW_LOG_RETENTION_DAYS = 365
 #: Tag keys the CDK's own ``Vpc.fromLookup`` reads to classify subnets, so a
 #: network built here can be looked up by other CDK apps.
 _CDK_SUBNET_TYPE = {
@@ -205,11 +204,8 @@ class BestPracticeVpc(Construct):
             nat=nat,
             gateway_endpoints=gateway_endpoints,
         )
-        if flow_log and flow_log_retention_days not in LOG_RETENTION_DAYS:
-            raise ConfigError(
-                f"flow_log_retention_days {flow_log_retention_days!r} is not a CloudWatch "
-                f"Logs retention; accepted: {', '.join(map(str, LOG_RETENTION_DAYS))}"
-            )
+        flow_log_plan = (plan_builtin_flow_log(plan, retention_days=flow_log_retention_days)
+                         if flow_log else None)
         if not isinstance(logs_removal_policy, RemovalPolicy):
             raise ConfigError(
                 f"logs_removal_policy {logs_removal_policy!r} must be an aws_cdk.RemovalPolicy "
@@ -240,12 +236,13 @@ class BestPracticeVpc(Construct):
 
         super().__init__(scope, id)
         self.plan: VpcPlan = plan
+        #: the plan of the network's own flow log (None with ``flow_log=False``)
+        self.flow_log_plan: FlowLogPlan | None = flow_log_plan
         self._name = name or self.node.path
         self._acl_plan = acl_plan
         self.intents: tuple[Intent, ...] = recorded_intents
         self._build(
             flow_log=flow_log,
-            retention=flow_log_retention_days,
             removal=logs_removal_policy,
             restrict_default_sg=restrict_default_security_group,
         )
@@ -275,7 +272,7 @@ class BestPracticeVpc(Construct):
         return {"availability_zone": self._az_tokens[az.index]}
 
     def _build(
-        self, *, flow_log: bool, retention: int, removal: RemovalPolicy, restrict_default_sg: bool
+        self, *, flow_log: bool, removal: RemovalPolicy, restrict_default_sg: bool
     ) -> None:
         """Turn the plan into resources, one step per part of the network.
         The order of the steps fixes the order of the VPC's children, hence of
@@ -295,7 +292,7 @@ class BestPracticeVpc(Construct):
             for route in self._internet_routes:
                 built.construct.node.add_dependency(route)
         self._build_gateway_endpoints()
-        self._build_logs(flow_log, retention, removal, restrict_default_sg)
+        self._build_logs(flow_log, removal, restrict_default_sg)
         self._build_default_sg_restriction(restrict_default_sg, removal)
         self.vpc: ec2.IVpc = self._as_ivpc()
         # The intents `python -m vpc_patterns verify` proves on the template.
@@ -424,9 +421,8 @@ class BestPracticeVpc(Construct):
                 tags=self._tags(f"{g.service}-endpoint"),
             )
 
-    def _build_logs(
-        self, flow_log: bool, retention: int, removal: RemovalPolicy, restrict_default_sg: bool
-    ) -> None:
+    def _build_logs(self, flow_log: bool, removal: RemovalPolicy,
+                    restrict_default_sg: bool) -> None:
         """The logs key (flow log and the default-SG handler's logs) and the flow log."""
         self.logs_key: kms.Key | None = None
         self.flow_log_group: logs.CfnLogGroup | None = None
@@ -435,7 +431,7 @@ class BestPracticeVpc(Construct):
             self.logs_key = self._logs_key(removal)
             self._fallback_name(self.logs_key)
         if flow_log:
-            self._build_flow_log(retention, removal)
+            self._build_flow_log(removal)
 
     def _build_default_sg_restriction(self, restrict: bool, removal: RemovalPolicy) -> None:
         """The default security group, emptied of rules."""
@@ -469,45 +465,21 @@ class BestPracticeVpc(Construct):
         return logs_key(self, "LogsKey", description=f"Encrypts the network logs of {self._name}",
                         removal_policy=removal)
 
-    def _build_flow_log(self, retention: int, removal: RemovalPolicy) -> None:
-        assert self.logs_key is not None
-        stack = Stack.of(self)
-        group = logs.CfnLogGroup(
-            self, "FlowLogGroup",
-            retention_in_days=retention,
-            kms_key_id=self.logs_key.key_arn,
+    def _build_flow_log(self, removal: RemovalPolicy) -> None:
+        """The network's own flow log (:func:`plan_builtin_flow_log`), built
+        like every flow log to CloudWatch Logs, under this construct's ids."""
+        assert self.logs_key is not None and self.flow_log_plan is not None
+        built = build_cloudwatch_flow_logs(
+            self, self.flow_log_plan, network=self, ids=BUILTIN_CLOUDWATCH_IDS,
+            key=self.logs_key, removal_policy=removal,
+            role_description="Lets VPC Flow Logs write this VPC's flow log group",
+            policy_description="Write this VPC's flow log group (the Arn attribute covers its "
+                               "streams)",
             tags=self._tags("flow-log"),
         )
-        group.apply_removal_policy(removal)
-        self.flow_log_group = group
-        role = iam.Role(
-            self, "FlowLogRole",
-            description="Lets VPC Flow Logs write this VPC's flow log group",
-            assumed_by=iam.ServicePrincipal(
-                "vpc-flow-logs.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-            ),
-        )
-        self._fallback_name(role)
-        policy = managed_policy(
-            self, "FlowLogPolicy", role=role,
-            description="Write this VPC's flow log group (the Arn attribute covers its streams)",
-            statements=[iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=[group.attr_arn],
-            )],
-        )
-        self.flow_log = ec2.CfnFlowLog(
-            self, "FlowLog",
-            resource_id=self._vpc_ref,
-            resource_type="VPC",
-            traffic_type="ALL",
-            log_destination_type="cloud-watch-logs",
-            log_group_name=group.ref,
-            deliver_logs_permission_arn=role.role_arn,
-            tags=self._tags("flow-log"),
-        )
-        self.flow_log.node.add_dependency(policy)
+        self._fallback_name(built.role)
+        self.flow_log_group = built.log_group
+        (self.flow_log,) = built.flow_logs.values()
 
     def _as_ivpc(self) -> ec2.IVpc:
         plan = self.plan

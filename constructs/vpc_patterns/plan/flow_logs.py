@@ -8,11 +8,11 @@ format, and the saved CloudWatch Logs Insights queries for that format. A bad
 option raises :class:`~vpc_patterns.errors.ConfigError` naming the value and
 what is accepted, before any resource exists. The record format (field list,
 format parsing, queries) is :mod:`vpc_patterns.plan.flow_log_format`, whose
-names are re-exported here. :class:`vpc_patterns.build.flow_logs.FlowLogs`
-turns the plan into resources.
-
-The module runs past 500 lines because the target and destination types
-document every option with its default and the reason for it.
+names are re-exported here. :func:`plan_builtin_flow_log` plans the flow log
+a :class:`~vpc_patterns.BestPracticeVpc` builds itself (``flow_log=True``).
+:mod:`vpc_patterns.build.flow_logs` turns either plan into resources. The
+module runs past 500 lines: the target and destination types document
+every option with its default and reason, and both plans share the validators.
 """
 
 from __future__ import annotations
@@ -270,7 +270,9 @@ class FlowLogPlan:
     fields: tuple[str, ...]
     #: the ``LogFormat`` property, or None for AWS's default format
     log_format: str | None
-    max_aggregation_interval: int
+    #: the ``MaxAggregationInterval`` property (seconds), or None to leave it
+    #: out (AWS's default, 600 s; only :func:`plan_builtin_flow_log` does)
+    max_aggregation_interval: int | None
     #: saved query name -> CloudWatch Logs Insights query string
     queries: Mapping[str, str] = field(default_factory=dict)
 
@@ -461,6 +463,37 @@ def plan_flow_logs(
             f"max_aggregation_interval {max_aggregation_interval!r} is not accepted by VPC Flow "
             f"Logs; accepted: {' or '.join(map(str, AGGREGATION_INTERVALS))} (seconds)"
         )
+    return _plan(plan, targets, destinations, traffic, log_format, max_aggregation_interval)
+
+
+def plan_builtin_flow_log(
+    plan: VpcPlan, *, retention_days: int = DEFAULT_FLOW_LOG_RETENTION_DAYS
+) -> FlowLogPlan:
+    """The flow log a :class:`~vpc_patterns.BestPracticeVpc` builds itself
+    (``flow_log=True``): the whole VPC, all traffic, to CloudWatch Logs kept
+    ``retention_days`` (its ``flow_log_retention_days`` option), in AWS's
+    default format and aggregation interval (both properties left out), with
+    no saved queries. Pure Python."""
+    if isinstance(retention_days, bool) or retention_days not in LOG_RETENTION_DAYS:
+        raise ConfigError(
+            f"flow_log_retention_days {retention_days!r} is not a CloudWatch "
+            f"Logs retention; accepted: {', '.join(map(str, LOG_RETENTION_DAYS))}"
+        )
+    return _plan(plan, (FlowLogTarget.vpc(),),
+                 (CloudWatchDestination(retention_days=retention_days, saved_queries=False),),
+                 TrafficType.ALL, None, None)
+
+
+def _plan(
+    plan: VpcPlan,
+    targets: Sequence[FlowLogTarget],
+    destinations: Sequence[Destination],
+    traffic: TrafficType,
+    log_format: object,
+    max_aggregation_interval: int | None,
+) -> FlowLogPlan:
+    """The plan of validated ``traffic`` and ``max_aggregation_interval``;
+    validates the format, targets and destinations."""
     fields, fmt = parse_log_format(log_format)
     resources = _resolve_targets(plan, targets)
     if not isinstance(destinations, (list, tuple)) or not destinations:
@@ -527,5 +560,6 @@ __all__ = [
     "insights_name",
     "insights_queries",
     "parse_log_format",
+    "plan_builtin_flow_log",
     "plan_flow_logs",
 ]

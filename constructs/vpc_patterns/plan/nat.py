@@ -9,29 +9,27 @@ layer has one builder per kind (``vpc_patterns.build.nat``). A new strategy is
 one :class:`NatStrategy` subclass registered with :func:`register_nat_strategy`
 (and its :class:`NatKind` value) plus one builder.
 
-:func:`hourly_list_price` reads an hourly list price from the newest
-``vpc_patterns/data/prices-YYYY-MM.json``: prices live only there.
+:func:`hourly_list_price` gives an hourly list price of the newest
+``vpc_patterns/data/prices-YYYY-MM.json``, read by :mod:`vpc_patterns.plan.prices`
+(prices live only there).
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import Enum
-from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.azs import AzPlacement
 from vpc_patterns.plan.naming import pascal
+from vpc_patterns.plan.prices import DEFAULT_REGION, load_prices
 from vpc_patterns.plan.routes import DEFAULT_ROUTE, RoutePlan, RouteTarget
 
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$")
-_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-_PRICE_FILE = re.compile(r"^prices-\d{4}-\d{2}\.json$")
 
 
 class NatKind(str, Enum):
@@ -337,21 +335,14 @@ class NoNatStrategy(NatStrategy):
 # --------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
-def _newest_prices() -> dict[str, Any]:
-    files = sorted(p for p in _DATA_DIR.glob("prices-*.json") if _PRICE_FILE.match(p.name))
-    if not files:
-        raise ConfigError(f"no prices-YYYY-MM.json in {_DATA_DIR}")
-    data: dict[str, Any] = json.loads(files[-1].read_text(encoding="utf-8"))
-    return data
-
-
-def hourly_list_price(key: str, region: str = "us-east-1") -> float:
+def hourly_list_price(key: str, region: str = DEFAULT_REGION) -> float:
     """The hourly list price ``key`` (e.g. ``"nat_gateway_hour"``) of ``region``
     (USD) from the newest price file."""
-    regions = _newest_prices()["regions"]
+    regions = load_prices().regions
     if region not in regions:
         raise ConfigError(
             f"region {region!r} has no prices; known: {', '.join(sorted(regions))}"
         )
-    return float(regions[region][key])
+    price = getattr(regions[region], key)
+    assert isinstance(price, Decimal), key
+    return float(price)
