@@ -7,7 +7,7 @@ full key path of a bad value (``vpc_patterns:environments.dev.max_azs``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from vpc_patterns.errors import ConfigError
@@ -16,7 +16,6 @@ from vpc_patterns.plan.flow_logs import DEFAULT_AGGREGATION_INTERVAL, DEFAULT_FL
 from vpc_patterns.plan.network import (
     DEFAULT_AZ_SLOTS,
     DEFAULT_CIDR,
-    NatKind,
     NatProvider,
     SubnetKind,
     Tier,
@@ -219,12 +218,12 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
         except ConfigError as err:
             raise ConfigError(f"{_key(env, 'nat')}: {err}") from None
         if nat_type is not None:
-            if nat.kind is not NatKind.INSTANCE:
+            if not nat.strategy.accepts_instance_options:
                 raise ConfigError(
                     f"{_key(env, 'nat_instance_type')} is set but {_key(env, 'nat')} is "
                     f"{raw['nat']!r}; it applies only to nat = 'instances'"
                 )
-            nat = NatProvider.instances(instance_type=nat_type)
+            nat = replace(nat, instance_type=nat_type)
         kw["nat"] = nat
     if "tiers" in raw:
         _expect(env, "tiers", raw["tiers"], (list,), _ACCEPTED["tiers"])

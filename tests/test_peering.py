@@ -643,3 +643,28 @@ def test_packs_are_live_and_only_the_dns_handler_needs_acknowledgments(
     packs = {"LambdaInsideVPC": ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"),
              "LambdaDLQ": ("NIST.800.53.R5", "HIPAA.Security")}
     assert found == {"Peering/DnsHandler": {f"{p}-{r}" for r, ps in packs.items() for p in ps}}
+
+
+def test_peering_routes_are_the_planned_ones_through_the_peering_target(built: Built) -> None:
+    """plan_peering_routes decides each side's routes; VpcPeering renders
+    exactly those, one per route table, under <side>Routes/<route table id>."""
+    from vpc_patterns.plan.peering import plan_peering_routes
+    from vpc_patterns.plan.routes import RouteTarget
+
+    a, b = built.nets["a"], built.nets["b"]
+    peering = built.peerings["ab"]
+    path = peering.node.path
+    sides = (("Requester", peering.requester_routes, a, ("private",), "10.30.0.0/16"),
+             ("Accepter", peering.accepter_routes, b, ("private", "public"), "10.20.0.0/16"))
+    for side, rendered, net, tiers, destination in sides:
+        planned = plan_peering_routes(net.plan, tiers, destination, path)
+        assert [rt for rt, _ in planned] == _route_tables(net, tiers) == list(rendered)
+        for rt, route in planned:
+            assert route.target is RouteTarget.VPC_PEERING
+            assert route.route_property == "VpcPeeringConnectionId"
+            assert (route.destination, route.target_id, route.construct_id) == (
+                destination, path, rt)
+            assert rendered[rt].node.path == f"{path}/{side}Routes/{rt}"
+            props = built.res("Requester", rendered[rt])["Properties"]
+            assert props["DestinationCidrBlock"] == destination
+            assert props["VpcPeeringConnectionId"] == {"Ref": built.lid(peering.connection)}

@@ -2,12 +2,14 @@
 and an alarm topic.
 
 The alarms are planned in :mod:`vpc_patterns.plan.monitoring`
-(:class:`AlarmThresholds`, :func:`plan_alarms`, :class:`AlarmSpec`; what is
-alarmed and why is documented there, and those names are importable from
-here too). This module turns the specs into CloudWatch alarms wired to an SNS
-topic (the user's, or one it creates: KMS-encrypted with its own rotated key,
-publishing only over TLS), plus a dashboard of every NAT and, optionally, the
-saved flow-log queries.
+(:class:`AlarmThresholds`, :func:`plan_alarms`, :class:`AlarmSpec`,
+:func:`plan_dashboard_rows`; what is alarmed and why is documented there, per
+monitoring kind, and those names are importable from here too). The value of
+each alarm's dimension comes from the builder of the NAT's kind
+(:mod:`vpc_patterns.build.nat`). This module turns the specs into CloudWatch
+alarms wired to an SNS topic (the user's, or one it creates: KMS-encrypted
+with its own rotated key, publishing only over TLS), plus a dashboard of
+every NAT and, optionally, the saved flow-log queries.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from aws_cdk import aws_sns as sns
 
 from constructs import Construct
 from vpc_patterns.build.keys import encrypted_alarm_topic
+from vpc_patterns.build.nat import nat_builder
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.monitoring import (
     ASG_DIMENSION,
@@ -45,11 +48,15 @@ from vpc_patterns.plan.monitoring import (
     STATUS_CHECK_PERIODS,
     AlarmSpec,
     AlarmThresholds,
+    GraphSpec,
     MetricSpec,
+    NatMonitoring,
     is_burstable,
     plan_alarms,
+    plan_dashboard_rows,
+    register_nat_monitoring,
 )
-from vpc_patterns.plan.network import NatKind, VpcPlan
+from vpc_patterns.plan.network import VpcPlan
 
 if TYPE_CHECKING:  # pragma: no cover
     from vpc_patterns.build.flow_logs import FlowLogs
@@ -175,14 +182,14 @@ class NetworkMonitoring(Construct):
             self._dashboard(dashboard_name, flow_logs) if dashboard else None)
 
     # ------------------------------------------------------------ pieces
-    def _dimension_value(self, spec: AlarmSpec) -> str:
-        if spec.dimension == NATGW_DIMENSION:
-            return self.network.nat_gateways[spec.nat].ref
-        return self.network.nat_instances[spec.nat].auto_scaling_group.ref
+    def _dimension_value(self, nat_id: str) -> str:
+        """What NAT ``nat_id``'s metrics are keyed by, from the builder of its kind."""
+        nat = next(n for n in self.network.plan.nats if n.construct_id == nat_id)
+        return nat_builder(nat.kind).metric_dimension_value(self.network, nat_id)
 
     def _metric(self, spec: AlarmSpec) -> cloudwatch.IMetric:
         period = Duration.seconds(spec.period_seconds)
-        dims = {spec.dimension: self._dimension_value(spec)}
+        dims = {spec.dimension: self._dimension_value(spec.nat)}
         metrics = {
             m.id: cloudwatch.Metric(namespace=m.namespace, metric_name=m.metric_name,
                                     statistic=m.statistic, dimensions_map=dims, period=period)
@@ -208,45 +215,15 @@ class NetworkMonitoring(Construct):
             dash.add_widgets(cloudwatch.AlarmStatusWidget(
                 title="Network alarms", alarms=list(self.alarms.values()), width=24))
         period = Duration.seconds(self.thresholds.period_seconds)
-        for nat in self.network.plan.nats:
-            label = f"{nat.construct_id} ({nat.az.label})"
-            if nat.kind is NatKind.GATEWAY:
-                dims = {NATGW_DIMENSION: self.network.nat_gateways[nat.construct_id].ref}
-
-                def m(name: str, stat: str = "Sum") -> cloudwatch.Metric:
-                    return cloudwatch.Metric(namespace=NATGW_NAMESPACE, metric_name=name,
-                                             statistic=stat, dimensions_map=dims, period=period)
-
-                dash.add_widgets(
-                    cloudwatch.GraphWidget(title=f"NAT gateway {label}: bytes", width=8, left=[
-                        m("BytesOutToDestination"), m("BytesInFromDestination")]),
-                    cloudwatch.GraphWidget(title=f"NAT gateway {label}: connections", width=8,
-                                           left=[m("ConnectionAttemptCount"),
-                                                 m("ConnectionEstablishedCount"),
-                                                 m("ActiveConnectionCount", "Maximum")]),
-                    cloudwatch.GraphWidget(title=f"NAT gateway {label}: errors and drops", width=8,
-                                           left=[m("ErrorPortAllocation"), m("PacketsDropCount")]),
-                )
-            elif nat.kind is NatKind.INSTANCE:
-                group = self.network.nat_instances[nat.construct_id].auto_scaling_group.ref
-                dims = {ASG_DIMENSION: group}
-
-                def e(name: str, stat: str = "Average") -> cloudwatch.Metric:
-                    return cloudwatch.Metric(namespace=EC2_NAMESPACE, metric_name=name,
-                                             statistic=stat, dimensions_map=dims, period=period)
-
-                itype = nat.instance_type or self.network.plan.nat.instance_type
-                health = [e("StatusCheckFailed", "Maximum")]
-                if is_burstable(itype):
-                    health.append(e("CPUCreditBalance", "Minimum"))
-                dash.add_widgets(
-                    cloudwatch.GraphWidget(title=f"NAT instance {label}: network", width=8,
-                                           left=[e("NetworkOut", "Sum"), e("NetworkIn", "Sum")]),
-                    cloudwatch.GraphWidget(title=f"NAT instance {label}: CPU", width=8,
-                                           left=[e("CPUUtilization")]),
-                    cloudwatch.GraphWidget(title=f"NAT instance {label}: health", width=8,
-                                           left=health),
-                )
+        for row in plan_dashboard_rows(self.network.plan):
+            dash.add_widgets(*(
+                cloudwatch.GraphWidget(title=g.title, width=g.width, left=[
+                    cloudwatch.Metric(namespace=m.namespace, metric_name=m.metric_name,
+                                      statistic=m.statistic, period=period,
+                                      dimensions_map={g.dimension: self._dimension_value(g.nat)})
+                    for m in g.metrics])
+                for g in row
+            ))
         if flow_logs is not None and flow_logs.log_group is not None:
             widgets = [
                 cloudwatch.LogQueryWidget(
@@ -282,8 +259,12 @@ __all__ = [
     "STATUS_CHECK_PERIOD_SECONDS",
     "AlarmSpec",
     "AlarmThresholds",
+    "GraphSpec",
     "MetricSpec",
+    "NatMonitoring",
     "NetworkMonitoring",
     "is_burstable",
     "plan_alarms",
+    "plan_dashboard_rows",
+    "register_nat_monitoring",
 ]

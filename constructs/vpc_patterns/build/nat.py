@@ -4,14 +4,15 @@ A builder turns the :class:`~vpc_patterns.plan.nat.NatPlan` entries of its kind
 into constructs under the VPC and says what the private routes point at
 (:class:`BuiltNat`): ``NatGatewayBuilder`` makes an Elastic IP and a
 ``CfnNatGateway``, ``NatInstanceBuilder`` a ``SelfHealingNatInstance`` (and, on
-its first NAT, the security group all of them share). A new strategy registers
-its builder with :func:`register_nat_builder`; ``BestPracticeVpc`` asks
-:func:`nat_builder` for the builder of each planned NAT's kind.
+its first NAT, the security group all of them share). A builder also says
+which id the CloudWatch metrics of a NAT it built are keyed by, for
+``NetworkMonitoring``. A new strategy registers its builder with
+:func:`register_nat_builder`; ``BestPracticeVpc`` asks :func:`nat_builder`
+for the builder of each planned NAT's kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -49,6 +50,12 @@ class NatBuilder:
     def build(self, nat: NatPlan, subnet_ref: str) -> BuiltNat:
         raise NotImplementedError
 
+    @staticmethod
+    def metric_dimension_value(vpc: BestPracticeVpc, construct_id: str) -> str:
+        """The value of the CloudWatch dimension the alarms of the built NAT
+        ``construct_id`` of ``vpc`` use (see ``vpc_patterns.plan.monitoring``)."""
+        raise NotImplementedError
+
 
 _B = TypeVar("_B", bound=type[NatBuilder])
 _BUILDERS: dict[NatKind, type[NatBuilder]] = {}
@@ -60,7 +67,7 @@ def register_nat_builder(cls: _B) -> _B:
     return cls
 
 
-def nat_builder(kind: NatKind) -> Callable[[BestPracticeVpc], NatBuilder]:
+def nat_builder(kind: NatKind) -> type[NatBuilder]:
     """The builder class of ``kind``; ConfigError if it has none."""
     try:
         return _BUILDERS[kind]
@@ -84,6 +91,10 @@ class NatGatewayBuilder(NatBuilder):
         )
         vpc.nat_gateways[nat.construct_id] = gw
         return BuiltNat(gw, gw.ref)
+
+    @staticmethod
+    def metric_dimension_value(vpc: BestPracticeVpc, construct_id: str) -> str:
+        return vpc.nat_gateways[construct_id].ref
 
 
 @register_nat_builder
@@ -119,3 +130,7 @@ class NatInstanceBuilder(NatBuilder):
         vpc._fallback_name(inst)  # its role and launch template
         vpc.nat_instances[nat.construct_id] = inst
         return BuiltNat(inst, inst.network_interface.ref)
+
+    @staticmethod
+    def metric_dimension_value(vpc: BestPracticeVpc, construct_id: str) -> str:
+        return vpc.nat_instances[construct_id].auto_scaling_group.ref

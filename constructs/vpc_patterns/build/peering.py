@@ -2,8 +2,10 @@
 
 ``VpcPeering(stack, "ProdToShared", requester=prod, accepter=shared)`` builds
 one ``AWS::EC2::VPCPeeringConnection`` and, in the route tables of the chosen
-tiers (``private`` by default), a route to the other VPC's CIDR through it:
-on the requester side always, on the accepter side when the accepter is a
+tiers (``private`` by default), a route to the other VPC's CIDR through it
+(planned by :func:`plan_peering_routes`, rendered by
+:func:`vpc_patterns.build.routes.render_route` like every route of the
+network): on the requester side always, on the accepter side when the accepter is a
 :class:`~vpc_patterns.vpc.BestPracticeVpc` of this app. A VPC outside the app
 is described by :class:`PeerVpc` (its id and CIDR; ``owner_id`` and the
 ``role_arn`` of a role in that account that may accept, for another account;
@@ -66,6 +68,7 @@ from constructs import Construct
 from vpc_patterns.build.default_sg import inline_handler
 from vpc_patterns.build.keys import logs_key
 from vpc_patterns.build.netref import WeakRegistry, require_network
+from vpc_patterns.build.routes import render_route
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.lookup import tier_list
 from vpc_patterns.plan.peering import (
@@ -79,6 +82,7 @@ from vpc_patterns.plan.peering import (
     check_peer_cidr,
     peer_acl_rules,
     peer_route_tables,
+    plan_peering_routes,
 )
 
 HANDLER_SOURCE = Path(__file__).with_name("handlers") / "peering_dns.py"
@@ -226,15 +230,11 @@ class VpcPeering(Construct):
         def routes(side: str, network: Any, tiers: Sequence[str], destination: str
                    ) -> dict[str, ec2.CfnRoute]:
             holder = Construct(self, f"{side}Routes")
-            out: dict[str, ec2.CfnRoute] = {}
-            for rt in peer_route_tables(network.plan, tiers):
-                out[rt] = ec2.CfnRoute(
-                    holder, rt,
-                    route_table_id=network.route_tables[rt].ref,
-                    destination_cidr_block=destination,
-                    vpc_peering_connection_id=self.connection.ref,
-                )
-            return out
+            return {
+                rt: render_route(holder, route, network.route_tables[rt].ref,
+                                 self.connection.ref)
+                for rt, route in plan_peering_routes(network.plan, tiers, destination, path)
+            }
 
         self.requester_routes = routes("Requester", req, req_tiers, peer_cidr)
         self.accepter_routes = (routes("Accepter", acc, acc_tiers, req.plan.cidr)
@@ -310,4 +310,5 @@ __all__ = [
     "check_peer_cidr",
     "peer_acl_rules",
     "peer_route_tables",
+    "plan_peering_routes",
 ]

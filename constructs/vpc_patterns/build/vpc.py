@@ -12,7 +12,6 @@ each of its twenty options with its default and the reason for it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -29,6 +28,7 @@ from vpc_patterns.build.keys import logs_key
 from vpc_patterns.build.nacl import TierNetworkAcls
 from vpc_patterns.build.nat import BuiltNat, NatBuilder, nat_builder
 from vpc_patterns.build.nat_instance import SelfHealingNatInstance
+from vpc_patterns.build.routes import render_route
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.flow_logs import (
     DEFAULT_FLOW_LOG_RETENTION_DAYS,
@@ -73,11 +73,6 @@ class _Hop:
 
     ref: str
     on_route: Callable[[ec2.CfnRoute], None] | None = None
-
-
-def _python_name(cfn_property: str) -> str:
-    """The CDK keyword of a CloudFormation property: ``NatGatewayId`` -> ``nat_gateway_id``."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", cfn_property).lower()
 
 
 class BestPracticeVpc(Construct):
@@ -393,17 +388,16 @@ class BestPracticeVpc(Construct):
         to ``ref``; ``on_route`` is called with each route rendered to it."""
         self._hops[(target, target_id)] = _Hop(ref, on_route)
 
-    def add_route(self, route_table: str, route: RoutePlan) -> ec2.CfnRoute:
+    def add_route(self, route_table: str, route: RoutePlan, *,
+                  scope: Construct | None = None) -> ec2.CfnRoute:
         """Render one planned route into route table ``route_table`` (a
-        construct id of the plan). The target kind names the property of
-        AWS::EC2::Route that holds the hop's id."""
+        construct id of the plan) through :func:`render_route`: the target
+        kind names the property of AWS::EC2::Route that holds the hop's id.
+        The route is made under ``scope`` (any construct, in any stack;
+        default: the route table)."""
         hop = self._hops[(route.target, route.target_id)]
-        cfn = ec2.CfnRoute(
-            self.route_tables[route_table], route.construct_id,
-            route_table_id=self._rt_refs[route_table],
-            destination_cidr_block=route.destination,
-            **{_python_name(route.route_property): hop.ref},
-        )
+        cfn = render_route(self.route_tables[route_table] if scope is None else scope,
+                           route, self._rt_refs[route_table], hop.ref)
         if hop.on_route is not None:
             hop.on_route(cfn)
         return cfn

@@ -25,6 +25,20 @@ from vpc_patterns.check.model import (
 )
 from vpc_patterns.check.parser_base import TemplateReader, az_of, mapping, refs, service_of
 from vpc_patterns.plan.naming import TAG_NAT_INTERFACE, TAG_TIER
+from vpc_patterns.plan.routes import RouteTarget
+
+# The AWS::EC2::Route properties of the hops the library plans, from their
+# target kinds, so a renamed or added kind cannot drift from what is read here.
+_IGW = RouteTarget.INTERNET_GATEWAY.route_property
+_NAT_GW = RouteTarget.NAT_GATEWAY.route_property
+_NAT_ENI = RouteTarget.NAT_INSTANCE.route_property
+_PEERING = RouteTarget.VPC_PEERING.route_property
+#: Every hop property of AWS::EC2::Route, in the order a route's target is
+#: looked for (a route has one).
+HOP_PROPERTIES: tuple[str, ...] = (
+    _IGW, _NAT_GW, _NAT_ENI, "InstanceId", _PEERING, "TransitGatewayId", "VpcEndpointId",
+    "EgressOnlyInternetGatewayId", "CarrierGatewayId", "LocalGatewayId", "CoreNetworkArn",
+)
 
 
 class RouteParser(TemplateReader):
@@ -118,11 +132,7 @@ class RouteParser(TemplateReader):
         table holds the route (default: this one); an ``Fn::ImportValue`` of a
         resource of a loaded template is named ``<template>/<logical id>``
         unless that template is the owner."""
-        keys = ("GatewayId", "NatGatewayId", "NetworkInterfaceId", "InstanceId",
-                "VpcPeeringConnectionId", "TransitGatewayId", "VpcEndpointId",
-                "EgressOnlyInternetGatewayId", "CarrierGatewayId", "LocalGatewayId",
-                "CoreNetworkArn")
-        present = [k for k in keys if k in props]
+        present = [k for k in HOP_PROPERTIES if k in props]
         if not present:
             return Target(TargetKind.UNKNOWN, "(no target)")
         key = present[0]
@@ -139,7 +149,7 @@ class RouteParser(TemplateReader):
                 else f"{exp.template.name}/{exp.logical_id}"
         if key in ("CarrierGatewayId", "LocalGatewayId", "CoreNetworkArn"):
             return Target(TargetKind.OTHER, ref, rtype)
-        if key == "GatewayId":
+        if key == _IGW:
             if rtype == "AWS::EC2::InternetGateway" or (literal or "").startswith("igw-"):
                 att = vpc in gateways[lid][1] if lid is not None and lid in gateways else True
                 return Target(TargetKind.INTERNET_GATEWAY, ref, rtype, attached=att)
@@ -149,14 +159,14 @@ class RouteParser(TemplateReader):
             if literal == "local":
                 return Target(TargetKind.LOCAL, "")
             return Target(TargetKind.UNKNOWN, ref, rtype)
-        if key == "NatGatewayId":
+        if key == _NAT_GW:
             n = nat_gw.get(lid or "")
             if n is not None:
                 return Target(TargetKind.NAT_GATEWAY, ref, rtype, subnet=n.subnet, az=n.az,
                               private_nat=n.private)
             return Target(TargetKind.NAT_GATEWAY if (literal or "").startswith("nat-")
                           or rtype == "AWS::EC2::NatGateway" else TargetKind.UNKNOWN, ref, rtype)
-        if key in ("NetworkInterfaceId", "InstanceId"):
+        if key in (_NAT_ENI, "InstanceId"):
             n2 = nat_inst.get(lid or "")
             if n2 is not None:
                 return Target(TargetKind.NAT_INSTANCE, ref, rtype, subnet=n2.subnet, az=n2.az,
@@ -166,7 +176,7 @@ class RouteParser(TemplateReader):
                 ref, rtype)
         if key == "EgressOnlyInternetGatewayId":
             return Target(TargetKind.EGRESS_ONLY_IGW, ref, rtype)
-        kind = {"VpcPeeringConnectionId": TargetKind.PEERING,
+        kind = {_PEERING: TargetKind.PEERING,
                 "TransitGatewayId": TargetKind.TRANSIT_GATEWAY,
                 "VpcEndpointId": TargetKind.VPC_ENDPOINT}[key]
         return Target(kind, ref, rtype)

@@ -36,6 +36,7 @@ from decimal import Decimal
 
 from vpc_patterns.check.cost import money
 from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.nat import NAT_GATEWAY_HOUR
 from vpc_patterns.plan.network import DEFAULT_AZ_SLOTS, DEFAULT_CIDR, NatProvider, Tier, plan_network
 from vpc_patterns.cli.vpn_config import add_vpn_config_command
 
@@ -137,7 +138,8 @@ def _plan(args: argparse.Namespace) -> int:
         print(json.dumps(plan.to_dict(), indent=2))
     else:
         print(plan.table())
-        print(f"NAT gateways: {sum(1 for n in plan.nats if n.kind.value == 'gateway')} "
+        gateways = sum(1 for n in plan.nats if n.strategy.hourly_price_key == NAT_GATEWAY_HOUR)
+        print(f"NAT gateways: {gateways} "
               f"(~${plan.monthly_nat_gateway_usd():.2f}/month fixed, us-east-1, "
               "excluding data processing)")
     return 0

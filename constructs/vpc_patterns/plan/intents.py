@@ -62,7 +62,7 @@ from typing import Any, ClassVar
 
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.naming import METADATA_KEY
-from vpc_patterns.plan.network import GATEWAY_ENDPOINT_SERVICES, NatKind, SubnetKind, VpcPlan
+from vpc_patterns.plan.network import GATEWAY_ENDPOINT_SERVICES, SubnetKind, VpcPlan
 
 #: Metadata key on the AWS::EC2::VPC resource, and the format version.
 METADATA_VERSION = 1
@@ -558,7 +558,7 @@ def plan_intents(plan: VpcPlan, extra: Sequence[Intent], defaults: bool, *,
     active = {t.tier: t.kind.value for t in plan.tiers if not t.reserved}
     out: list[Intent] = []
     if defaults:
-        per_az = plan.nat.kind is not NatKind.NONE and len(plan.nats) == len(plan.azs)
+        per_az = plan.nat.strategy.routes_egress and len(plan.nats) == len(plan.azs)
         out.extend(default_intents(
             active, nat_per_az=per_az,
             gateway_endpoints=[g.service for g in plan.gateway_endpoints],

@@ -3,7 +3,11 @@
 Pure Python: :class:`AlarmThresholds` (frozen, validated in
 ``__post_init__``) and :func:`plan_alarms`, which derives every alarm of the
 network's :class:`~vpc_patterns.plan.VpcPlan` as data (:class:`AlarmSpec`:
-metric, statistic, threshold, comparison, periods).
+metric, statistic, threshold, comparison, periods), and
+:func:`plan_dashboard_rows`, the dashboard graph of each NAT
+(:class:`GraphSpec`). What a NAT gets depends on its strategy's
+``monitoring_kind``: one :class:`NatMonitoring` per kind, registered with
+:func:`register_nat_monitoring`, holds both its alarms and its graphs.
 :class:`vpc_patterns.build.monitoring.NetworkMonitoring` turns the specs into
 CloudWatch alarms, a topic and a dashboard.
 
@@ -44,10 +48,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from vpc_patterns.errors import ConfigError
-from vpc_patterns.plan.network import NatKind, VpcPlan
+from vpc_patterns.plan.nat import NatPlan
+from vpc_patterns.plan.network import VpcPlan
 
 # --------------------------------------------------------------------------
 # Defaults, each a named constant with the reason for it.
@@ -234,95 +239,215 @@ class AlarmSpec:
     treat_missing_data: str
 
 
+@dataclass(frozen=True)
+class GraphSpec:
+    """One dashboard graph of one NAT, as data: its title and metrics
+    (``MetricSpec.id`` is unused), all with the dimension ``dimension`` of
+    NAT ``nat`` (resolved by the construct) and the thresholds' period."""
+
+    title: str
+    nat: str
+    dimension: str
+    metrics: tuple[MetricSpec, ...]
+    width: int = 8
+
+
+class NatMonitoring:
+    """The alarms and dashboard graphs of the NATs of one monitoring kind
+    (a NAT strategy's ``monitoring_kind``). A new kind is a subclass with
+    ``kind`` set, registered with :func:`register_nat_monitoring`."""
+
+    kind: ClassVar[str]
+
+    def alarms(self, nat: NatPlan, plan: VpcPlan, t: AlarmThresholds) -> list[AlarmSpec]:
+        """The alarms of ``nat``."""
+        raise NotImplementedError
+
+    def graphs(self, nat: NatPlan, plan: VpcPlan) -> tuple[GraphSpec, ...]:
+        """The dashboard row of ``nat``."""
+        raise NotImplementedError
+
+
+_M = TypeVar("_M", bound=type[NatMonitoring])
+_MONITORING: dict[str, NatMonitoring] = {}
+
+
+def register_nat_monitoring(cls: _M) -> _M:
+    """Class decorator: make ``cls`` the monitoring of ``cls.kind``."""
+    _MONITORING[cls.kind] = cls()
+    return cls
+
+
+def nat_monitoring(nat: NatPlan) -> NatMonitoring | None:
+    """The monitoring of ``nat``'s strategy; None when it has none.
+    ConfigError when its ``monitoring_kind`` is not registered."""
+    kind = nat.strategy.monitoring_kind
+    if kind is None:
+        return None
+    if kind not in _MONITORING:
+        raise ConfigError(
+            f"NAT {nat.construct_id}: monitoring kind {kind!r} has no alarms registered; "
+            f"known: {', '.join(sorted(_MONITORING))}"
+        )
+    return _MONITORING[kind]
+
+
+def _where(nat: NatPlan) -> str:
+    return f"{nat.construct_id} ({nat.az.label})"
+
+
+@register_nat_monitoring
+class NatGatewayMonitoring(NatMonitoring):
+    """NAT gateways: ``AWS/NATGateway`` metrics by ``NatGatewayId``."""
+
+    kind = "nat-gateway"
+
+    def alarms(self, nat: NatPlan, plan: VpcPlan, t: AlarmThresholds) -> list[AlarmSpec]:
+        where = _where(nat)
+
+        def gw(metric: str, stat: str = "Sum", mid: str = "m") -> MetricSpec:
+            return MetricSpec(mid, NATGW_NAMESPACE, metric, stat)
+
+        common: dict[str, Any] = {
+            "nat": nat.construct_id, "dimension": NATGW_DIMENSION,
+            "period_seconds": t.period_seconds, "treat_missing_data": "notBreaching",
+        }
+        return [
+            AlarmSpec(
+                key=f"{nat.construct_id}PortAllocationErrors",
+                description=(f"NAT gateway {where}: more than {t.port_allocation_errors} "
+                             "port allocation errors in a period; connections through it fail "
+                             "(55,000 per destination IP and port)."),
+                metrics=(gw("ErrorPortAllocation"),), expression=None,
+                threshold=t.port_allocation_errors, comparison="GreaterThanThreshold",
+                evaluation_periods=1, datapoints_to_alarm=1, **common),
+            AlarmSpec(
+                key=f"{nat.construct_id}PacketsDropped",
+                description=(f"NAT gateway {where}: more than {t.packets_dropped} packets "
+                             f"dropped per {t.period_seconds} s for "
+                             f"{t.sustained_periods} periods."),
+                metrics=(gw("PacketsDropCount"),), expression=None,
+                threshold=t.packets_dropped, comparison="GreaterThanThreshold",
+                evaluation_periods=t.sustained_periods,
+                datapoints_to_alarm=t.sustained_periods, **common),
+            AlarmSpec(
+                key=f"{nat.construct_id}ConnectionSuccess",
+                description=(f"NAT gateway {where}: under {t.connection_success_ratio:.0%} of "
+                             "attempted connections established (periods with at least "
+                             f"{t.min_connection_attempts} attempts) for {t.sustained_periods} "
+                             "periods."),
+                metrics=(gw("ConnectionEstablishedCount", mid="established"),
+                         gw("ConnectionAttemptCount", mid="attempts")),
+                expression=(f"IF(attempts >= {t.min_connection_attempts}, "
+                            "established / attempts, 1)"),
+                threshold=t.connection_success_ratio, comparison="LessThanThreshold",
+                evaluation_periods=t.sustained_periods,
+                datapoints_to_alarm=t.sustained_periods, **common),
+            AlarmSpec(
+                key=f"{nat.construct_id}Bandwidth",
+                description=(f"NAT gateway {where}: bytes to and from the internet above "
+                             f"{t.bandwidth_utilization:.0%} of "
+                             f"{t.bandwidth_limit_gbps:g} Gbps "
+                             f"({t.bandwidth_bytes_per_period:.4g} bytes per "
+                             f"{t.period_seconds} s) for {t.sustained_periods} periods."),
+                metrics=(gw("BytesOutToDestination", mid="out_to_dest"),
+                         gw("BytesInFromDestination", mid="in_from_dest")),
+                expression="out_to_dest + in_from_dest",
+                threshold=t.bandwidth_bytes_per_period, comparison="GreaterThanThreshold",
+                evaluation_periods=t.sustained_periods,
+                datapoints_to_alarm=t.sustained_periods, **common),
+        ]
+
+    def graphs(self, nat: NatPlan, plan: VpcPlan) -> tuple[GraphSpec, ...]:
+        label = _where(nat)
+
+        def g(title: str, *metrics: tuple[str, str]) -> GraphSpec:
+            return GraphSpec(f"NAT gateway {label}: {title}", nat.construct_id, NATGW_DIMENSION,
+                             tuple(MetricSpec(n, NATGW_NAMESPACE, n, st) for n, st in metrics))
+
+        return (
+            g("bytes", ("BytesOutToDestination", "Sum"), ("BytesInFromDestination", "Sum")),
+            g("connections", ("ConnectionAttemptCount", "Sum"),
+              ("ConnectionEstablishedCount", "Sum"), ("ActiveConnectionCount", "Maximum")),
+            g("errors and drops", ("ErrorPortAllocation", "Sum"), ("PacketsDropCount", "Sum")),
+        )
+
+
+@register_nat_monitoring
+class NatInstanceMonitoring(NatMonitoring):
+    """NAT instances: ``AWS/EC2`` metrics by the ``AutoScalingGroupName`` of
+    each instance's group of one."""
+
+    kind = "nat-instance"
+
+    def alarms(self, nat: NatPlan, plan: VpcPlan, t: AlarmThresholds) -> list[AlarmSpec]:
+        where = _where(nat)
+        specs = [AlarmSpec(
+            key=f"{nat.construct_id}StatusCheckFailed",
+            nat=nat.construct_id, dimension=ASG_DIMENSION,
+            description=(f"NAT instance {where}: status check failed, or no instance "
+                         "reporting, for two minutes; the AZ has no egress until the Auto "
+                         "Scaling group's replacement is up."),
+            metrics=(MetricSpec("m", EC2_NAMESPACE, "StatusCheckFailed", "Maximum"),),
+            expression=None, threshold=1, comparison="GreaterThanOrEqualToThreshold",
+            period_seconds=STATUS_CHECK_PERIOD_SECONDS,
+            evaluation_periods=STATUS_CHECK_PERIODS, datapoints_to_alarm=STATUS_CHECK_PERIODS,
+            treat_missing_data="breaching",
+        )]
+        itype = nat.instance_type or plan.nat.instance_type
+        if is_burstable(itype):
+            specs.append(AlarmSpec(
+                key=f"{nat.construct_id}CpuCreditsLow",
+                nat=nat.construct_id, dimension=ASG_DIMENSION,
+                description=(f"NAT instance {where} ({itype}, burstable): CPU credit "
+                             f"balance under {t.cpu_credit_balance:g}; throttling (standard) "
+                             "or surplus charges (unlimited) follow."),
+                metrics=(MetricSpec("m", EC2_NAMESPACE, "CPUCreditBalance", "Minimum"),),
+                expression=None, threshold=t.cpu_credit_balance,
+                comparison="LessThanThreshold",
+                period_seconds=CPU_CREDIT_PERIOD_SECONDS,
+                evaluation_periods=t.sustained_periods,
+                datapoints_to_alarm=t.sustained_periods,
+                treat_missing_data="missing",
+            ))
+        return specs
+
+    def graphs(self, nat: NatPlan, plan: VpcPlan) -> tuple[GraphSpec, ...]:
+        label = _where(nat)
+
+        def g(title: str, *metrics: tuple[str, str]) -> GraphSpec:
+            return GraphSpec(f"NAT instance {label}: {title}", nat.construct_id, ASG_DIMENSION,
+                             tuple(MetricSpec(n, EC2_NAMESPACE, n, st) for n, st in metrics))
+
+        health = [("StatusCheckFailed", "Maximum")]
+        if is_burstable(nat.instance_type or plan.nat.instance_type):
+            health.append(("CPUCreditBalance", "Minimum"))
+        return (
+            g("network", ("NetworkOut", "Sum"), ("NetworkIn", "Sum")),
+            g("CPU", ("CPUUtilization", "Average")),
+            g("health", *health),
+        )
+
+
 def plan_alarms(plan: VpcPlan, thresholds: AlarmThresholds) -> tuple[AlarmSpec, ...]:
-    """Every alarm for every NAT of ``plan``. Pure Python."""
-    t = thresholds
+    """Every alarm for every NAT of ``plan``, each from its strategy's
+    monitoring kind. Pure Python."""
     specs: list[AlarmSpec] = []
     for nat in plan.nats:
-        where = f"{nat.construct_id} ({nat.az.label})"
-        if nat.kind is NatKind.GATEWAY:
-            def gw(metric: str, stat: str = "Sum", mid: str = "m") -> MetricSpec:
-                return MetricSpec(mid, NATGW_NAMESPACE, metric, stat)
-
-            common: dict[str, Any] = {
-                "nat": nat.construct_id, "dimension": NATGW_DIMENSION,
-                "period_seconds": t.period_seconds, "treat_missing_data": "notBreaching",
-            }
-            specs += [
-                AlarmSpec(
-                    key=f"{nat.construct_id}PortAllocationErrors",
-                    description=(f"NAT gateway {where}: more than {t.port_allocation_errors} "
-                                 "port allocation errors in a period; connections through it fail "
-                                 "(55,000 per destination IP and port)."),
-                    metrics=(gw("ErrorPortAllocation"),), expression=None,
-                    threshold=t.port_allocation_errors, comparison="GreaterThanThreshold",
-                    evaluation_periods=1, datapoints_to_alarm=1, **common),
-                AlarmSpec(
-                    key=f"{nat.construct_id}PacketsDropped",
-                    description=(f"NAT gateway {where}: more than {t.packets_dropped} packets "
-                                 f"dropped per {t.period_seconds} s for "
-                                 f"{t.sustained_periods} periods."),
-                    metrics=(gw("PacketsDropCount"),), expression=None,
-                    threshold=t.packets_dropped, comparison="GreaterThanThreshold",
-                    evaluation_periods=t.sustained_periods,
-                    datapoints_to_alarm=t.sustained_periods, **common),
-                AlarmSpec(
-                    key=f"{nat.construct_id}ConnectionSuccess",
-                    description=(f"NAT gateway {where}: under {t.connection_success_ratio:.0%} of "
-                                 "attempted connections established (periods with at least "
-                                 f"{t.min_connection_attempts} attempts) for {t.sustained_periods} "
-                                 "periods."),
-                    metrics=(gw("ConnectionEstablishedCount", mid="established"),
-                             gw("ConnectionAttemptCount", mid="attempts")),
-                    expression=(f"IF(attempts >= {t.min_connection_attempts}, "
-                                "established / attempts, 1)"),
-                    threshold=t.connection_success_ratio, comparison="LessThanThreshold",
-                    evaluation_periods=t.sustained_periods,
-                    datapoints_to_alarm=t.sustained_periods, **common),
-                AlarmSpec(
-                    key=f"{nat.construct_id}Bandwidth",
-                    description=(f"NAT gateway {where}: bytes to and from the internet above "
-                                 f"{t.bandwidth_utilization:.0%} of "
-                                 f"{t.bandwidth_limit_gbps:g} Gbps "
-                                 f"({t.bandwidth_bytes_per_period:.4g} bytes per "
-                                 f"{t.period_seconds} s) for {t.sustained_periods} periods."),
-                    metrics=(gw("BytesOutToDestination", mid="out_to_dest"),
-                             gw("BytesInFromDestination", mid="in_from_dest")),
-                    expression="out_to_dest + in_from_dest",
-                    threshold=t.bandwidth_bytes_per_period, comparison="GreaterThanThreshold",
-                    evaluation_periods=t.sustained_periods,
-                    datapoints_to_alarm=t.sustained_periods, **common),
-            ]
-        elif nat.kind is NatKind.INSTANCE:
-            specs.append(AlarmSpec(
-                key=f"{nat.construct_id}StatusCheckFailed",
-                nat=nat.construct_id, dimension=ASG_DIMENSION,
-                description=(f"NAT instance {where}: status check failed, or no instance "
-                             "reporting, for two minutes; the AZ has no egress until the Auto "
-                             "Scaling group's replacement is up."),
-                metrics=(MetricSpec("m", EC2_NAMESPACE, "StatusCheckFailed", "Maximum"),),
-                expression=None, threshold=1, comparison="GreaterThanOrEqualToThreshold",
-                period_seconds=STATUS_CHECK_PERIOD_SECONDS,
-                evaluation_periods=STATUS_CHECK_PERIODS, datapoints_to_alarm=STATUS_CHECK_PERIODS,
-                treat_missing_data="breaching",
-            ))
-            itype = nat.instance_type or plan.nat.instance_type
-            if is_burstable(itype):
-                specs.append(AlarmSpec(
-                    key=f"{nat.construct_id}CpuCreditsLow",
-                    nat=nat.construct_id, dimension=ASG_DIMENSION,
-                    description=(f"NAT instance {where} ({itype}, burstable): CPU credit "
-                                 f"balance under {t.cpu_credit_balance:g}; throttling (standard) "
-                                 "or surplus charges (unlimited) follow."),
-                    metrics=(MetricSpec("m", EC2_NAMESPACE, "CPUCreditBalance", "Minimum"),),
-                    expression=None, threshold=t.cpu_credit_balance,
-                    comparison="LessThanThreshold",
-                    period_seconds=CPU_CREDIT_PERIOD_SECONDS,
-                    evaluation_periods=t.sustained_periods,
-                    datapoints_to_alarm=t.sustained_periods,
-                    treat_missing_data="missing",
-                ))
+        monitoring = nat_monitoring(nat)
+        if monitoring is not None:
+            specs += monitoring.alarms(nat, plan, thresholds)
     return tuple(specs)
+
+
+def plan_dashboard_rows(plan: VpcPlan) -> tuple[tuple[GraphSpec, ...], ...]:
+    """The dashboard row of every monitored NAT of ``plan``, in plan order."""
+    rows: list[tuple[GraphSpec, ...]] = []
+    for nat in plan.nats:
+        monitoring = nat_monitoring(nat)
+        if monitoring is not None:
+            rows.append(monitoring.graphs(nat, plan))
+    return tuple(rows)
 
 
 __all__ = [
@@ -332,7 +457,14 @@ __all__ = [
     "NATGW_NAMESPACE",
     "AlarmSpec",
     "AlarmThresholds",
+    "GraphSpec",
     "MetricSpec",
+    "NatGatewayMonitoring",
+    "NatInstanceMonitoring",
+    "NatMonitoring",
     "is_burstable",
+    "nat_monitoring",
     "plan_alarms",
+    "plan_dashboard_rows",
+    "register_nat_monitoring",
 ]

@@ -4,10 +4,14 @@
 :meth:`NatProvider.parse`). Each :class:`NatKind` has one :class:`NatStrategy`
 that makes the placement decisions: which options are valid, how many NATs
 and in which AZs (:class:`NatPlan`), which NAT serves a private subnet, and
-which :class:`~vpc_patterns.plan.routes.RouteTarget` its routes use. The build
-layer has one builder per kind (``vpc_patterns.build.nat``). A new strategy is
-one :class:`NatStrategy` subclass registered with :func:`register_nat_strategy`
-(and its :class:`NatKind` value) plus one builder.
+which :class:`~vpc_patterns.plan.routes.RouteTarget` its routes use; it also
+answers what the rest of the library asks of a kind (its hourly price entry,
+its alarms' kind, whether instance options apply), so nothing outside this
+module and the builders branches on :class:`NatKind`. The build layer has one
+builder per kind (``vpc_patterns.build.nat``). A new strategy is one
+:class:`NatStrategy` subclass registered with :func:`register_nat_strategy`
+(and its :class:`NatKind` value), one builder, and, for new CloudWatch
+metrics, one monitoring kind (``vpc_patterns.plan.monitoring``).
 
 :func:`hourly_list_price` gives an hourly list price of the newest
 ``vpc_patterns/data/prices-YYYY-MM.json``, read by :mod:`vpc_patterns.plan.prices`
@@ -36,6 +40,10 @@ class NatKind(str, Enum):
     GATEWAY = "gateway"
     INSTANCE = "instance"
     NONE = "none"
+
+
+#: The price-file entry of a NAT gateway's hourly charge.
+NAT_GATEWAY_HOUR = "nat_gateway_hour"
 
 
 @dataclass(frozen=True)
@@ -194,8 +202,21 @@ class NatStrategy:
     kind: ClassVar[NatKind]
     #: The kind of hop the private tiers' default routes point at.
     route_target: ClassVar[RouteTarget | None] = None
-    #: The price-file entry (per region) charged per NAT per hour, if any.
+    #: The price-file entry (per region) charged per NAT per hour, if any;
+    #: :data:`NAT_GATEWAY_HOUR` for a kind priced (and counted) as a NAT gateway.
     hourly_price_key: ClassVar[str | None] = None
+    #: The alarms and dashboard graphs its NATs get: a kind registered in
+    #: :mod:`vpc_patterns.plan.monitoring` (kinds with the same CloudWatch
+    #: metrics share one); None for none.
+    monitoring_kind: ClassVar[str | None] = None
+    #: Whether the NAT instance options (an instance type set in the reference
+    #: app's configuration) apply to this kind.
+    accepts_instance_options: ClassVar[bool] = False
+
+    @property
+    def routes_egress(self) -> bool:
+        """Whether private subnets leave through this kind's NATs."""
+        return self.route_target is not None
 
     def check(self, nat: NatProvider, *, public: Sequence[str], private: Sequence[str],
               az_count: int) -> None:
@@ -280,7 +301,8 @@ class NatGatewayStrategy(NatStrategy):
 
     kind = NatKind.GATEWAY
     route_target = RouteTarget.NAT_GATEWAY
-    hourly_price_key = "nat_gateway_hour"
+    hourly_price_key = NAT_GATEWAY_HOUR
+    monitoring_kind = "nat-gateway"
 
     def construct_ids(self, nat: NatPlan) -> tuple[tuple[str, str], ...]:
         return ((nat.construct_id, "a NAT"), (nat.construct_id + "Eip", "a NAT's Elastic IP"))
@@ -292,6 +314,8 @@ class NatInstanceStrategy(NatStrategy):
 
     kind = NatKind.INSTANCE
     route_target = RouteTarget.NAT_INSTANCE
+    monitoring_kind = "nat-instance"
+    accepts_instance_options = True
 
     def check_options(self, nat: NatProvider) -> None:
         if not isinstance(nat.instance_type, str) or not _INSTANCE_TYPE.match(nat.instance_type):

@@ -4,7 +4,8 @@
 :func:`check_peer_cidr` refuses a peer whose CIDR overlaps the network's own
 or that of another of its peerings (:class:`PeeringRecord`), and
 :func:`peer_acl_rules` gives the inbound network ACL rules that admit what a
-peer opens (by default :data:`DEFAULT_PEER_TCP_PORTS`). Pure Python;
+peer opens (by default :data:`DEFAULT_PEER_TCP_PORTS`), and
+:func:`plan_peering_routes` the routes each side adds. Pure Python;
 :class:`vpc_patterns.build.peering.VpcPeering` builds the connection and its
 routes and documents where they go.
 
@@ -45,6 +46,7 @@ from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.lookup import is_token
 from vpc_patterns.plan.nacl import EPHEMERAL_PORTS, AclRule
 from vpc_patterns.plan.network import VpcPlan
+from vpc_patterns.plan.routes import RoutePlan, RouteTarget
 
 # --------------------------------------------------------------------------
 # Defaults, each with the reason for it.
@@ -249,6 +251,20 @@ def peer_route_tables(plan: VpcPlan, tiers: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def plan_peering_routes(plan: VpcPlan, tiers: Sequence[str], destination: str,
+                        peering: str) -> tuple[tuple[str, RoutePlan], ...]:
+    """The routes one side of a peering adds: for each route table of
+    ``tiers``' subnets in ``plan`` (in :func:`peer_route_tables` order), the
+    route table's construct id and a route to ``destination`` (the other
+    side's CIDR) through the peering connection ``peering`` (its construct
+    path, the hop's id). Each route's construct id is its route table's id:
+    the routes of one side sit under one holder construct of the peering."""
+    return tuple(
+        (rt, RoutePlan(destination, RouteTarget.VPC_PEERING, peering, construct_id=rt))
+        for rt in peer_route_tables(plan, tiers)
+    )
+
+
 __all__ = [
     "DEFAULT_DNS_RESOLUTION",
     "DEFAULT_PEER_TCP_PORTS",
@@ -260,4 +276,5 @@ __all__ = [
     "check_peer_cidr",
     "peer_acl_rules",
     "peer_route_tables",
+    "plan_peering_routes",
 ]

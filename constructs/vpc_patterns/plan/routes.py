@@ -36,9 +36,9 @@ class RouteTarget:
     :param route_property: the ``AWS::EC2::Route`` property that holds the
         hop's id (``"NatGatewayId"``).
 
-    The kinds the VPC plan uses are class attributes
-    (``RouteTarget.INTERNET_GATEWAY``, ``NAT_GATEWAY``, ``NAT_INSTANCE``);
-    compare them with ``is`` or ``==``.
+    The kinds the library plans are class attributes
+    (``RouteTarget.INTERNET_GATEWAY``, ``NAT_GATEWAY``, ``NAT_INSTANCE``,
+    ``VPC_PEERING``); compare them with ``is`` or ``==``.
     """
 
     value: str
@@ -47,11 +47,13 @@ class RouteTarget:
     INTERNET_GATEWAY: ClassVar[RouteTarget]
     NAT_GATEWAY: ClassVar[RouteTarget]
     NAT_INSTANCE: ClassVar[RouteTarget]
+    VPC_PEERING: ClassVar[RouteTarget]
 
 
 RouteTarget.INTERNET_GATEWAY = RouteTarget("internet-gateway", "GatewayId")
 RouteTarget.NAT_GATEWAY = RouteTarget("nat-gateway", "NatGatewayId")
 RouteTarget.NAT_INSTANCE = RouteTarget("nat-instance", "NetworkInterfaceId")
+RouteTarget.VPC_PEERING = RouteTarget("vpc-peering", "VpcPeeringConnectionId")
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,8 @@ class RoutePlan:
 
     destination: str
     target: RouteTarget
-    #: construct id of the hop for NAT routes; "" for the VPC's one internet
-    #: gateway.
+    #: construct id of the hop for NAT routes, path of the peering for
+    #: peering routes; "" for the VPC's one internet gateway.
     target_id: str = ""
     #: construct id of the route, under its route table.
     construct_id: str = "DefaultRoute"
