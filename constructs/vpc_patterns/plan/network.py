@@ -42,7 +42,7 @@ from vpc_patterns.plan.azs import (
     resolve_azs,
 )
 from vpc_patterns.plan.naming import pascal
-from vpc_patterns.plan.nat import NatKind, NatPlan, NatProvider, hourly_list_price
+from vpc_patterns.plan.nat import NAT_GATEWAY_HOUR, NatKind, NatPlan, NatProvider, hourly_list_price
 from vpc_patterns.plan.routes import RoutePlan, RouteTablePlan, RouteTarget, plan_tier_route_tables
 from vpc_patterns.plan.routes import route_table_id as _route_table_id
 from vpc_patterns.plan.tiers import (
@@ -189,7 +189,7 @@ class VpcPlan:
     def monthly_nat_gateway_usd(self, region: str = "us-east-1") -> float:
         """Fixed hourly charge of the NAT gateways (list price of ``region``
         from the newest price file); excludes data processing."""
-        key = "nat_gateway_hour"
+        key = NAT_GATEWAY_HOUR
         n = sum(1 for n in self.nats if n.strategy.hourly_price_key == key)
         if n == 0:
             return 0.0
