@@ -214,6 +214,7 @@ def _build_c(stack) -> None:
     CIDRs in the rules follow the library's layout, not B's: this scenario
     measures the cost of the same resources, not their meaning."""
     from aws_cdk import aws_ec2 as ec2
+
     from vpc_patterns.plan.nacl import plan_acls
     from vpc_patterns.plan.network import plan_network
 
@@ -524,7 +525,7 @@ def main() -> int:
         for n in sizes:
             a, b = runs(x, n), runs(y, n)
 
-            def ratio(key: str) -> float:
+            def ratio(key: str, a: list = a, b: list = b) -> float:
                 return med(r[key] for r in a) / med(r[key] for r in b)
 
             rt, rm = ratio("synth_s"), ratio("peak_mb")

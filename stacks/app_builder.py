@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aws_cdk import App, Environment, Validations
 
-from vpc_patterns.build.compliance import compliance_plugins
 from stacks.config import (
     CONTEXT_KEY,
     PEERING_KEY,
@@ -12,11 +11,11 @@ from stacks.config import (
     parse_environments,
     parse_peering,
 )
-from vpc_patterns.errors import ConfigError
-from vpc_patterns.plan.peering import DEFAULT_PEER_TCP_PORTS
-
 from stacks.network_stack import NetworkStack
 from stacks.peering_stack import PeeringStack
+from vpc_patterns.build.compliance import compliance_plugins
+from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.peering import DEFAULT_PEER_TCP_PORTS
 
 STACK_NAME = "vpc-patterns-{env}"
 

@@ -7,12 +7,16 @@ full key path of a bad value (``vpc_patterns:environments.dev.max_azs``).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.flow_log_format import TrafficType
-from vpc_patterns.plan.flow_logs import DEFAULT_AGGREGATION_INTERVAL, DEFAULT_FLOW_LOG_RETENTION_DAYS
+from vpc_patterns.plan.flow_logs import (
+    DEFAULT_AGGREGATION_INTERVAL,
+    DEFAULT_FLOW_LOG_RETENTION_DAYS,
+)
 from vpc_patterns.plan.network import (
     DEFAULT_AZ_SLOTS,
     DEFAULT_CIDR,
@@ -42,10 +46,14 @@ _ACCEPTED = {
     "monitoring": "true | false: NAT alarms with an encrypted alarm topic",
     "dashboard": "true | false: a CloudWatch dashboard of the network",
     "logs_removal_policy": "retain | destroy",
-    "interface_endpoints": "list of AWS service names for PrivateLink endpoints, e.g. ['ssm', 'logs']",
+    "interface_endpoints": (
+        "list of AWS service names for PrivateLink endpoints, e.g. ['ssm', 'logs']"
+    ),
     "demo_host_with_extra_eni": "true | false: a hardened instance with a second interface",
     "vpn": "{customer_gateway_ip, on_premises_cidrs, routing?, on_premises_tcp_ports?}",
-    "direct_connect_gateway_id": "Direct Connect gateway id (built with -c vpc_patterns:direct_connect=true)",
+    "direct_connect_gateway_id": (
+        "Direct Connect gateway id (built with -c vpc_patterns:direct_connect=true)"
+    ),
     "account": "12-digit AWS account id (pins the stack)",
     "region": "AWS region name (pins the stack)",
     "description": "free text",
@@ -129,7 +137,9 @@ def _parse_vpn(env: str, raw: Any) -> VpnConfig:
     where = _key(env, "vpn")
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where} = {raw!r} must be an object: {_ACCEPTED['vpn']}")
-    extra = set(raw) - {"customer_gateway_ip", "on_premises_cidrs", "routing", "on_premises_tcp_ports"}
+    extra = set(raw) - {
+        "customer_gateway_ip", "on_premises_cidrs", "routing", "on_premises_tcp_ports"
+    }
     if extra:
         raise ConfigError(f"{where} has unknown keys {sorted(extra)}; accepted: {_ACCEPTED['vpn']}")
     ip = raw.get("customer_gateway_ip")
@@ -137,7 +147,9 @@ def _parse_vpn(env: str, raw: Any) -> VpnConfig:
         raise ConfigError(f"{where}.customer_gateway_ip = {ip!r} must be an IPv4 address string")
     cidrs = raw.get("on_premises_cidrs")
     if not isinstance(cidrs, list) or not cidrs or not all(isinstance(c, str) for c in cidrs):
-        raise ConfigError(f"{where}.on_premises_cidrs = {cidrs!r} must be a non-empty list of CIDRs")
+        raise ConfigError(
+            f"{where}.on_premises_cidrs = {cidrs!r} must be a non-empty list of CIDRs"
+        )
     routing = raw.get("routing", "static")
     if routing not in ("static", "bgp"):
         raise ConfigError(f"{where}.routing = {routing!r}; accepted: static, bgp")
@@ -162,13 +174,17 @@ def parse_peering(raw: Any, envs: Mapping[str, EnvironmentConfig]) -> PeeringCon
         raise ConfigError(f"{PEERING_KEY} = {raw!r} must be an object {{hub, spokes, tcp_ports?}}")
     extra = set(raw) - {"hub", "spokes", "tcp_ports"}
     if extra:
-        raise ConfigError(f"{PEERING_KEY} has unknown keys {sorted(extra)}; accepted: hub, spokes, tcp_ports")
+        raise ConfigError(
+            f"{PEERING_KEY} has unknown keys {sorted(extra)}; accepted: hub, spokes, tcp_ports"
+        )
     hub, spokes = raw.get("hub"), raw.get("spokes")
     if hub not in envs:
         raise ConfigError(f"{PEERING_KEY}.hub = {hub!r} is not an environment; "
                           f"accepted: {', '.join(envs)}")
     if not isinstance(spokes, list) or not spokes:
-        raise ConfigError(f"{PEERING_KEY}.spokes = {spokes!r} must be a non-empty list of environments")
+        raise ConfigError(
+            f"{PEERING_KEY}.spokes = {spokes!r} must be a non-empty list of environments"
+        )
     for sp in spokes:
         if sp not in envs or sp == hub or spokes.count(sp) > 1:
             raise ConfigError(
@@ -179,7 +195,9 @@ def parse_peering(raw: Any, envs: Mapping[str, EnvironmentConfig]) -> PeeringCon
     if not isinstance(ports, list) or not ports or not all(
         isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536 for p in ports
     ):
-        raise ConfigError(f"{PEERING_KEY}.tcp_ports = {ports!r} must be a non-empty list of TCP ports")
+        raise ConfigError(
+            f"{PEERING_KEY}.tcp_ports = {ports!r} must be a non-empty list of TCP ports"
+        )
     return PeeringConfig(hub, tuple(spokes), tuple(ports))
 
 
@@ -231,7 +249,9 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
         for i, t in enumerate(raw["tiers"]):
             where = f"tiers[{i}]"
             if not isinstance(t, Mapping) or "name" not in t or "kind" not in t:
-                raise ConfigError(f"{_key(env, where)} = {t!r} must be an object with name and kind")
+                raise ConfigError(
+                    f"{_key(env, where)} = {t!r} must be an object with name and kind"
+                )
             extra = set(t) - {"name", "kind", "cidr_mask", "reserved"}
             if "reserved" in t and not isinstance(t["reserved"], bool):
                 raise ConfigError(f"{_key(env, where + '.reserved')} = {t['reserved']!r} must be "
@@ -240,7 +260,8 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
                 raise ConfigError(f"{_key(env, where)} has unknown keys {sorted(extra)}")
             if t["kind"] not in {k.value for k in SubnetKind}:
                 raise ConfigError(
-                    f"{_key(env, where + '.kind')} = {t['kind']!r}; accepted: public, private, isolated"
+                    f"{_key(env, where + '.kind')} = {t['kind']!r}; "
+                    "accepted: public, private, isolated"
                 )
             tiers.append(Tier(t["name"], t["kind"], t.get("cidr_mask"), t.get("reserved", False)))
         kw["tiers"] = tuple(tiers)
@@ -310,11 +331,18 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
         kw["logs_removal_policy"] = raw["logs_removal_policy"]
     if "account" in raw:
         if not isinstance(raw["account"], str) or not re.fullmatch(r"\d{12}", raw["account"]):
-            raise ConfigError(f"{_key(env, 'account')} = {raw['account']!r} must be a 12-digit string")
+            raise ConfigError(
+                f"{_key(env, 'account')} = {raw['account']!r} must be a 12-digit string"
+            )
         kw["account"] = raw["account"]
     if "region" in raw:
-        if not isinstance(raw["region"], str) or not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", raw["region"]):
-            raise ConfigError(f"{_key(env, 'region')} = {raw['region']!r} is not a region name such as 'eu-west-1'")
+        if not isinstance(raw["region"], str) or not re.fullmatch(
+            r"[a-z]{2}(-[a-z]+)+-\d+", raw["region"]
+        ):
+            raise ConfigError(
+                f"{_key(env, 'region')} = {raw['region']!r} "
+                "is not a region name such as 'eu-west-1'"
+            )
         kw["region"] = raw["region"]
     if "description" in raw:
         _expect(env, "description", raw["description"], (str,), "a string")

@@ -18,7 +18,8 @@ example on-premises network and, when asked, a Direct Connect association.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
@@ -88,7 +89,8 @@ def add_instance_with_extra_eni(stack: Stack, network: BestPracticeVpc, *, tier:
             egress=[SgRule(SgPeer.cidr(vpc_cidr), 443, "HTTPS to the interface endpoints")]),
         SecurityGroupSpec(
             "demo-service", "Demo host fixed-address interface",
-            ingress=[SgRule(SgPeer.cidr(vpc_cidr), 443, "HTTPS to the fixed address from the VPC")]),
+            ingress=[SgRule(SgPeer.cidr(vpc_cidr), 443,
+                            "HTTPS to the fixed address from the VPC")]),
     ])
     role = iam.Role(stack, "DemoHostRole", description="Demo host: Session Manager only",
                     assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))

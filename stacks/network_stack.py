@@ -3,20 +3,13 @@ flow logs and monitoring as the environment's configuration asks."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack
 from constructs import Construct
 
-from vpc_patterns import BestPracticeVpc
 from stacks.config import EnvironmentConfig
-from vpc_patterns.build.flow_logs import FlowLogs
-from vpc_patterns.build.monitoring import NetworkMonitoring
-from vpc_patterns.plan.flow_logs import CloudWatchDestination, S3Destination
-from vpc_patterns.plan.network import SubnetKind
-from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgPeer, SgRule
-from vpc_patterns.build.security_groups import WorkloadSecurityGroups
-
 from stacks.connectivity import (
     add_direct_connect,
     add_instance_with_extra_eni,
@@ -25,6 +18,13 @@ from stacks.connectivity import (
     merged_acl_rules,
 )
 from stacks.peering_stack import peer_acl_rules_for
+from vpc_patterns import BestPracticeVpc
+from vpc_patterns.build.flow_logs import FlowLogs
+from vpc_patterns.build.monitoring import NetworkMonitoring
+from vpc_patterns.build.security_groups import WorkloadSecurityGroups
+from vpc_patterns.plan.flow_logs import CloudWatchDestination, S3Destination
+from vpc_patterns.plan.network import SubnetKind
+from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgPeer, SgRule
 from vpc_patterns.plan.vpn import on_premises_acl_rules
 
 
@@ -67,7 +67,8 @@ class NetworkStack(Stack):
             **kwargs,
         )
         self.config = config
-        removal = RemovalPolicy.DESTROY if config.logs_removal_policy == "destroy" else RemovalPolicy.RETAIN
+        removal = (RemovalPolicy.DESTROY if config.logs_removal_policy == "destroy"
+                   else RemovalPolicy.RETAIN)
         # ACL rules that let peers and the on-premises network open connections
         # into the private tier (the library's ACLs admit only the VPC itself).
         rule_sets = []

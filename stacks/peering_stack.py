@@ -4,7 +4,8 @@ private tier."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aws_cdk import Stack
 from constructs import Construct

@@ -13,8 +13,9 @@ import contextlib
 import os
 import socket
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 HOST = "127.0.0.1"
 REGION = "us-east-1"

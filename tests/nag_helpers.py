@@ -16,7 +16,7 @@ def switch_off_acknowledgments(monkeypatch: pytest.MonkeyPatch) -> None:
 
     class _Off:
         @staticmethod
-        def of(_scope: object) -> "_Off":
+        def of(_scope: object) -> _Off:
             return _Off()
 
         def acknowledge(self, *_rules: object) -> None:

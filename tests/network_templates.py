@@ -29,7 +29,7 @@ class Net:
                  Tags=[{"Key": "Name", "Value": "test"}])
 
     # -- generic -----------------------------------------------------------
-    def add(self, lid: str, type_: str, **props: Any) -> "Net":
+    def add(self, lid: str, type_: str, **props: Any) -> Net:
         self.res[lid] = {"Type": type_, "Properties": props}
         return self
 
@@ -47,13 +47,13 @@ class Net:
         return path
 
     # -- network pieces ------------------------------------------------------
-    def igw(self, lid: str = "Igw") -> "Net":
+    def igw(self, lid: str = "Igw") -> Net:
         self.add(lid, "AWS::EC2::InternetGateway")
         return self.add(f"{lid}Attachment", "AWS::EC2::VPCGatewayAttachment",
                         VpcId=self.ref(self.vpc), InternetGatewayId=self.ref(lid))
 
     def subnet(self, lid: str, tier: str, kind: str, az_index: int, cidr: Any,
-               az_expr: Any = None, **extra: Any) -> "Net":
+               az_expr: Any = None, **extra: Any) -> Net:
         cdk = {"public": "Public", "private": "Private", "isolated": "Isolated"}[kind]
         props: dict[str, Any] = {
             "VpcId": self.ref(self.vpc), "CidrBlock": cidr,
@@ -67,31 +67,31 @@ class Net:
         props.update(extra)
         return self.add(lid, "AWS::EC2::Subnet", **props)
 
-    def route_table(self, lid: str, *subnets: str) -> "Net":
+    def route_table(self, lid: str, *subnets: str) -> Net:
         self.add(lid, "AWS::EC2::RouteTable", VpcId=self.ref(self.vpc))
         for s in subnets:
             self.add(f"{s}Assoc", "AWS::EC2::SubnetRouteTableAssociation",
                      SubnetId=self.ref(s), RouteTableId=self.ref(lid))
         return self
 
-    def route(self, lid: str, rt: str, dest: Any = "0.0.0.0/0", **target: Any) -> "Net":
+    def route(self, lid: str, rt: str, dest: Any = "0.0.0.0/0", **target: Any) -> Net:
         key = "DestinationPrefixListId" if isinstance(dest, str) and dest.startswith("pl-") \
             else "DestinationCidrBlock"
         return self.add(lid, "AWS::EC2::Route", RouteTableId=self.ref(rt), **{key: dest}, **target)
 
-    def nat_gateway(self, lid: str, subnet: str) -> "Net":
+    def nat_gateway(self, lid: str, subnet: str) -> Net:
         self.add(f"{lid}Eip", "AWS::EC2::EIP", Domain="vpc")
         return self.add(lid, "AWS::EC2::NatGateway", SubnetId=self.ref(subnet),
                         AllocationId={"Fn::GetAtt": [f"{lid}Eip", "AllocationId"]})
 
-    def endpoint(self, lid: str, service: str, *rts: str) -> "Net":
+    def endpoint(self, lid: str, service: str, *rts: str) -> Net:
         return self.add(lid, "AWS::EC2::VPCEndpoint", VpcId=self.ref(self.vpc),
                         VpcEndpointType="Gateway",
                         ServiceName={"Fn::Join": ["", ["com.amazonaws.", {"Ref": "AWS::Region"},
                                                        f".{service}"]]},
                         RouteTableIds=[self.ref(r) for r in rts])
 
-    def acl(self, lid: str, *subnets: str) -> "Net":
+    def acl(self, lid: str, *subnets: str) -> Net:
         self.add(lid, "AWS::EC2::NetworkAcl", VpcId=self.ref(self.vpc))
         for s in subnets:
             self.add(f"{s}AclAssoc", "AWS::EC2::SubnetNetworkAclAssociation",
@@ -100,7 +100,7 @@ class Net:
 
     def entry(self, acl: str, rule: int, *, egress: bool, action: str = "allow",
               cidr: Any = "0.0.0.0/0", protocol: int = 6, ports: tuple[int, int] | None = None,
-              lid: str | None = None) -> "Net":
+              lid: str | None = None) -> Net:
         props: dict[str, Any] = {"NetworkAclId": self.ref(acl), "RuleNumber": rule,
                                  "Protocol": protocol, "RuleAction": action, "Egress": egress,
                                  "CidrBlock": cidr}

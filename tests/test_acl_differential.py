@@ -27,6 +27,7 @@ from collections.abc import Sequence
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from vpc_patterns.check.acl import OTHER, AclEvaluator
 from vpc_patterns.check.model import AclEntry, NetworkAcl
 from vpc_patterns.check.ranges import IntervalSet

@@ -100,7 +100,9 @@ def test_load_file_list_and_cdk_out_folder(tmp_path: Path) -> None:
     (json.dumps({"AWSTemplateFormatVersion": "2010-09-09"}), "no Resources section"),
     (json.dumps([1, 2]), "no Resources section"),
 ])
-def test_unreadable_templates_raise_template_error(tmp_path: Path, content: str, message: str) -> None:
+def test_unreadable_templates_raise_template_error(
+    tmp_path: Path, content: str, message: str
+) -> None:
     p = tmp_path / "bad.template.json"
     p.write_text(content)
     with pytest.raises(TemplateError, match=message):
@@ -129,7 +131,8 @@ Resources:
 """)
     m = build_models(load_template(p))[0]
     sub = m.subnet("Sub")
-    assert (str(sub.cidr), sub.az, sub.tier, sub.kind) == ("10.9.1.0/24", "index:0", "web", "public")
+    assert (str(sub.cidr), sub.az, sub.tier, sub.kind) == (
+        "10.9.1.0/24", "index:0", "web", "public")
 
 
 # ---------------------------------------------------------------------------
@@ -173,7 +176,8 @@ def test_unresolvable_cidr_is_none_and_noted_not_a_crash() -> None:
 def test_route_targets_resolve_to_kinds_with_nat_subnet_and_az() -> None:
     n = three_tier()
     n.add("Peer", "AWS::EC2::VPCPeeringConnection", VpcId=n.ref("Vpc"), PeerVpcId="vpc-0abc")
-    n.route("PeerRoute", "PrivateAz1RouteTable", "172.16.0.0/16", VpcPeeringConnectionId=n.ref("Peer"))
+    n.route("PeerRoute", "PrivateAz1RouteTable", "172.16.0.0/16",
+            VpcPeeringConnectionId=n.ref("Peer"))
     n.add("Tgw", "AWS::EC2::TransitGateway")
     n.route("TgwRoute", "PrivateAz1RouteTable", "10.200.0.0/16", TransitGatewayId=n.ref("Tgw"))
     n.route("LiteralIgw", "IsolatedRouteTable", "198.51.100.0/24", GatewayId="igw-0123")
@@ -183,7 +187,8 @@ def test_route_targets_resolve_to_kinds_with_nat_subnet_and_az() -> None:
     m = model_of(n)
     routes = {r.logical_id: r for rt in m.route_tables for r in rt.routes}
     t = routes["PrivateAz1DefaultRoute"].target
-    assert (t.kind, t.ref, t.subnet, t.az) == (TargetKind.NAT_GATEWAY, "NatAz1", "PublicAz1", "index:0")
+    assert (t.kind, t.ref, t.subnet, t.az) == (
+        TargetKind.NAT_GATEWAY, "NatAz1", "PublicAz1", "index:0")
     assert routes["PublicDefaultRoute"].target.kind is TargetKind.INTERNET_GATEWAY
     assert routes["PublicDefaultRoute"].target.attached
     assert routes["PeerRoute"].target.kind is TargetKind.PEERING
@@ -210,7 +215,8 @@ def test_gateway_endpoints_route_the_route_tables_they_list() -> None:
 def test_vpn_propagation_adds_static_routes_and_flags_bgp() -> None:
     n = three_tier()
     n.add("Vgw", "AWS::EC2::VPNGateway", Type="ipsec.1")
-    n.add("VgwAttach", "AWS::EC2::VPCGatewayAttachment", VpcId=n.ref("Vpc"), VpnGatewayId=n.ref("Vgw"))
+    n.add("VgwAttach", "AWS::EC2::VPCGatewayAttachment", VpcId=n.ref("Vpc"),
+          VpnGatewayId=n.ref("Vgw"))
     n.add("Vpn", "AWS::EC2::VPNConnection", VpnGatewayId=n.ref("Vgw"), CustomerGatewayId="cgw-1",
           StaticRoutesOnly=True, Type="ipsec.1")
     n.add("VpnRoute", "AWS::EC2::VPNConnectionRoute", VpnConnectionId=n.ref("Vpn"),
@@ -230,7 +236,8 @@ def test_vpn_propagation_adds_static_routes_and_flags_bgp() -> None:
     assert look.route is prop and any("BGP" in x for x in look.notes)
     # on-premises is not the internet: the isolated tier stays off it
     assert an.internet_egress("IsolatedAz1").verdict == "no"
-    assert {c.logical_id: c.static_routes_only for c in m.vpn_connections} == {"Vpn": True, "Bgp": False}
+    assert {c.logical_id: c.static_routes_only for c in m.vpn_connections} == {
+        "Vpn": True, "Bgp": False}
 
 
 def test_network_acls_entries_and_associations() -> None:
@@ -257,14 +264,17 @@ def test_security_groups_inline_and_separate_rules() -> None:
     n.add("AppSg", "AWS::EC2::SecurityGroup", VpcId=n.ref("Vpc"), GroupDescription="app",
           SecurityGroupEgress=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
                                 "DestinationPrefixListId": "pl-63a5400a"}])
-    n.add("AppFromWeb", "AWS::EC2::SecurityGroupIngress", GroupId={"Fn::GetAtt": ["AppSg", "GroupId"]},
+    n.add("AppFromWeb", "AWS::EC2::SecurityGroupIngress",
+          GroupId={"Fn::GetAtt": ["AppSg", "GroupId"]},
           IpProtocol="tcp", FromPort=8080, ToPort=8080,
           SourceSecurityGroupId={"Fn::GetAtt": ["WebSg", "GroupId"]})
     m = model_of(n)
     groups = {g.logical_id: g for g in m.security_groups}
     web = groups["WebSg"]
     assert [(r.egress, r.peer_kind, r.peer) for r in web.rules] == [
-        (False, "cidr", "0.0.0.0/0"), (True, "cidr", "0.0.0.0/0")]  # + CloudFormation's default egress
+        (False, "cidr", "0.0.0.0/0"),
+        (True, "cidr", "0.0.0.0/0"),  # + CloudFormation's default egress
+    ]
     app = {r.logical_id: r for r in groups["AppSg"].rules}
     assert app["AppFromWeb"].peer_kind == "security-group" and app["AppFromWeb"].peer == "WebSg"
     assert app["AppFromWeb"].ports.ranges == ((8080, 8080),)
@@ -301,9 +311,9 @@ def test_private_subnet_egress_path_goes_through_its_nat_and_the_igw() -> None:
     ans = an.internet_egress("PrivateAz2")
     assert ans.verdict == "yes"
     (p,) = [p for p in ans.paths if p.verdict == "yes"]
-    assert [s.id for s in p.steps] == ["PrivateAz2", "PrivateAz2RouteTable", "PrivateAz2DefaultRoute",
-                                       "NatAz2", "PublicAz2", "PublicRouteTable",
-                                       "PublicDefaultRoute", "Igw"]
+    assert [s.id for s in p.steps] == [
+        "PrivateAz2", "PrivateAz2RouteTable", "PrivateAz2DefaultRoute",
+        "NatAz2", "PublicAz2", "PublicRouteTable", "PublicDefaultRoute", "Igw"]
     assert p.ports.describe() == "all traffic"
     assert an.internet_ingress("PrivateAz2").verdict == "no"
     assert an.internet_egress("IsolatedAz1").verdict == "no"
@@ -336,8 +346,8 @@ def test_nat_instance_security_group_limits_egress_ports() -> None:
                                  "CidrIp": "10.0.128.0/17"}],
           SecurityGroupEgress=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
                                 "CidrIp": "0.0.0.0/0"}])
-    n.add("NatEni", "AWS::EC2::NetworkInterface", SubnetId=n.ref("PublicAz1"), SourceDestCheck=False,
-          GroupSet=[{"Fn::GetAtt": ["NatSg", "GroupId"]}])
+    n.add("NatEni", "AWS::EC2::NetworkInterface", SubnetId=n.ref("PublicAz1"),
+          SourceDestCheck=False, GroupSet=[{"Fn::GetAtt": ["NatSg", "GroupId"]}])
     del n.props("PrivateAz1DefaultRoute")["NatGatewayId"]
     n.props("PrivateAz1DefaultRoute")["NetworkInterfaceId"] = n.ref("NatEni")
     ans = analyzer(n).internet_egress("PrivateAz1")
@@ -395,7 +405,8 @@ def test_stateless_reply_must_cross_both_acls() -> None:
 def test_route_lookup_longest_prefix_match() -> None:
     n = three_tier()
     n.add("Peer", "AWS::EC2::VPCPeeringConnection", VpcId=n.ref("Vpc"), PeerVpcId="vpc-0abc")
-    n.route("PeerWide", "PrivateAz1RouteTable", "172.16.0.0/12", VpcPeeringConnectionId=n.ref("Peer"))
+    n.route("PeerWide", "PrivateAz1RouteTable", "172.16.0.0/12",
+            VpcPeeringConnectionId=n.ref("Peer"))
     n.route("Blackhole", "PrivateAz1RouteTable", "172.16.9.0/24", GatewayId=IGW)
     an = analyzer(n)
     assert an.route_lookup("PrivateAz1", "172.16.1.0/24").route.logical_id == "PeerWide"
@@ -437,7 +448,8 @@ def test_two_vpcs_in_one_template_with_peering_both_ways() -> None:
     n.add("OtherSub", "AWS::EC2::Subnet", VpcId=n.ref("Other"), CidrBlock="172.20.0.0/24",
           AvailabilityZone=az(0), Tags=[{"Key": "vpc-patterns:tier", "Value": "shared"}])
     n.add("Peer", "AWS::EC2::VPCPeeringConnection", VpcId=n.ref("Vpc"), PeerVpcId=n.ref("Other"))
-    n.route("ToOther", "PrivateAz1RouteTable", "172.20.0.0/16", VpcPeeringConnectionId=n.ref("Peer"))
+    n.route("ToOther", "PrivateAz1RouteTable", "172.20.0.0/16",
+            VpcPeeringConnectionId=n.ref("Peer"))
     models = {m.logical_id: m for m in build_models(Template("t", "t", n.template()))}
     assert set(models) == {"Vpc", "Other"}
     assert [s.logical_id for s in models["Other"].subnets] == ["OtherSub"]
@@ -497,7 +509,8 @@ def test_untagged_subnets_take_tier_and_kind_from_their_routes() -> None:
     for lid in ("PublicAz1", "PrivateAz1", "IsolatedAz1"):
         n.props(lid)["Tags"] = []
     m = model_of(n)
-    assert [(m.subnet(s).tier, m.subnet(s).kind) for s in ("PublicAz1", "PrivateAz1", "IsolatedAz1")] \
+    assert [(m.subnet(s).tier, m.subnet(s).kind)
+            for s in ("PublicAz1", "PrivateAz1", "IsolatedAz1")] \
         == [("public", "public"), ("private", "private"), ("isolated", "isolated")]
     assert any("PrivateAz1 has no aws-cdk:subnet-type tag" in x for x in m.notes)
 

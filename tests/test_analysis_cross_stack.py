@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from vpc_patterns.cli.main import main
+
 from vpc_patterns.check import (
     NetworkAnalyzer,
     TargetKind,
@@ -19,6 +19,7 @@ from vpc_patterns.check import (
     verify_paths,
     verify_templates,
 )
+from vpc_patterns.cli.main import main
 
 from .network_templates import IGW, Net
 
@@ -117,7 +118,8 @@ def test_route_lookup_from_each_side_goes_to_the_peering() -> None:
         assert an.route_lookup("PrivateAz1", "8.8.8.8").route.target.kind is TargetKind.NAT_GATEWAY
     # the peering is on both sides, with the peer's CIDR
     (hp,), (sp,) = models["hub"].peerings, models["spoke"].peerings
-    assert (hp.logical_id, hp.peer_vpc, hp.peer_cidrs) == ("peering/Pcx", "spoke/Vpc", (SPOKE_CIDR,))
+    assert (hp.logical_id, hp.peer_vpc, hp.peer_cidrs) == (
+        "peering/Pcx", "spoke/Vpc", (SPOKE_CIDR,))
     assert (sp.logical_id, sp.peer_vpc, sp.peer_cidrs) == ("peering/Pcx", "hub/Vpc", (HUB_CIDR,))
     assert any("template peering adds through Fn::ImportValue" in n for n in models["hub"].notes)
     assert linked.merged_into("peering.template.json") == ("hub/Vpc", "spoke/Vpc")

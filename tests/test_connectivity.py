@@ -16,7 +16,6 @@ from stacks.connectivity import PROD_ENDPOINT_SERVICES
 from stacks.peering_stack import peer_acl_rules_for
 
 
-
 @pytest.fixture(scope="module")
 def assembly(reference_app) -> dict:
     # Synthesized with the four packs (tests/conftest.py): any unacknowledged
@@ -37,6 +36,7 @@ def test_nag_clean_lint_clean_and_verified(assembly: dict) -> None:
     report = json.loads((out / "validation-report.json").read_text())
     assert report["pluginReports"] == []
     from cfnlint import api
+
     from vpc_patterns.check.verify import verify_paths
 
     for path in sorted(out.glob("*.template.json")):
@@ -54,7 +54,8 @@ def test_prod_endpoints_cost_and_policy(assembly: dict) -> None:
     stack = assembly["stacks"]["prod"]
     props = prod["Resources"][stack.resolve(ep.endpoints["ssm"].logical_id)]["Properties"]
     [stmt] = props["PolicyDocument"]["Statement"]
-    assert stmt["Condition"] == {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}
+    assert stmt["Condition"] == {
+        "StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}
 
 
 def test_demo_host_interface_has_the_last_usable_address(assembly: dict) -> None:

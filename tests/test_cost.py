@@ -8,10 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from vpc_patterns import ConfigError
-from vpc_patterns.cli.main import main
 from vpc_patterns.check import Template, build_models
 from vpc_patterns.check.cost import detect_region, estimate_monthly_cost, money
+from vpc_patterns.cli.main import main
 from vpc_patterns.plan.prices import DEFAULT_REGION, PriceTable, load_prices, price_files
 
 from .network_templates import Net, three_tier
@@ -218,7 +219,7 @@ def test_environment_agnostic_template_assumes_us_east_1_and_says_so() -> None:
 
 def test_region_from_literal_az_names() -> None:
     n = three_tier(2)
-    for i, lid in enumerate(["PublicAz1", "PrivateAz1", "IsolatedAz1"]):
+    for lid in ["PublicAz1", "PrivateAz1", "IsolatedAz1"]:
         n.props(lid)["AvailabilityZone"] = "us-west-2a"
     m = model(n)
     assert detect_region(m)[0] == "us-west-2"
@@ -359,7 +360,8 @@ def test_cost_cli_one_line_per_stack(tmp_path: Path, capsys: pytest.CaptureFixtu
     verbose = capsys.readouterr().out
     assert "NAT instance hours t4g.nano" in verbose and "3 x $0.045/h x 730 h = $98.55" in verbose
     assert "2026-11" in verbose.splitlines()[-1]
-    assert main(["cost", "--json", "--region", "eu-west-1", str(tmp_path / "prod.template.json")]) == 0
+    assert main(["cost", "--json", "--region", "eu-west-1",
+                 str(tmp_path / "prod.template.json")]) == 0
     (data,) = json.loads(capsys.readouterr().out)
     assert data["region"] == "eu-west-1" and data["total"] == 116.07  # 3 x (0.048 + 0.005) x 730
 

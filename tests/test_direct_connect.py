@@ -18,27 +18,15 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 import pytest
 from aws_cdk import App, Stack, Validations
 from botocore.stub import Stubber
-
-from vpc_patterns import BestPracticeVpc, ConfigError
-from vpc_patterns.build.compliance import compliance_plugins
-from vpc_patterns.build.direct_connect import (
-    HANDLER_SOURCE,
-    HANDLER_TIMEOUT_SECONDS,
-    RESOURCE_TYPE,
-    SCOPED_ACTIONS,
-    UNSCOPED_ACTIONS,
-    DirectConnectAssociation,
-)
-from vpc_patterns.plan.direct_connect import parse_allowed_prefixes, parse_direct_connect_gateway_id
-from vpc_patterns.build.vpn import SiteToSiteVpn, VirtualPrivateGateway
 
 from stacks.connectivity import (
     DIRECT_CONNECT_CONTEXT_KEY,
@@ -49,6 +37,18 @@ from stacks.connectivity import (
     direct_connect_enabled,
     merged_acl_rules,
 )
+from vpc_patterns import BestPracticeVpc, ConfigError
+from vpc_patterns.build.compliance import compliance_plugins
+from vpc_patterns.build.direct_connect import (
+    HANDLER_SOURCE,
+    HANDLER_TIMEOUT_SECONDS,
+    RESOURCE_TYPE,
+    SCOPED_ACTIONS,
+    UNSCOPED_ACTIONS,
+    DirectConnectAssociation,
+)
+from vpc_patterns.build.vpn import SiteToSiteVpn, VirtualPrivateGateway
+from vpc_patterns.plan.direct_connect import parse_allowed_prefixes, parse_direct_connect_gateway_id
 from vpc_patterns.plan.vpn import on_premises_acl_rules
 
 DXGW = "5f294f92-bafb-4011-916d-9b0b0a1b2c3d"

@@ -50,9 +50,10 @@ import json
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -397,12 +398,16 @@ def _default_routes(table: dict[str, Any]) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------
 
 
-def test_only_what_moto_cannot_create_was_removed(deployed: Deployment, prod_template: dict) -> None:
+def test_only_what_moto_cannot_create_was_removed(
+    deployed: Deployment, prod_template: dict
+) -> None:
     removed_types = set(deployed.removed.values())
     assert "Custom::VpcRestrictDefaultSG" in removed_types
     # Only custom resources, the documented unsupported types, and the
     # dashboard (it names the alarms) were taken out.
-    assert removed_types <= {"Custom::VpcRestrictDefaultSG", "AWS::CloudWatch::Dashboard"} | MOTO_UNSUPPORTED_TYPES
+    assert removed_types <= (
+        {"Custom::VpcRestrictDefaultSG", "AWS::CloudWatch::Dashboard"} | MOTO_UNSUPPORTED_TYPES
+    )
     network_types = {"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS::EC2::Route",
                      "AWS::EC2::NatGateway", "AWS::EC2::VPCEndpoint", "AWS::EC2::FlowLog"}
     assert not removed_types & network_types

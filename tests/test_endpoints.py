@@ -28,6 +28,7 @@ from aws_cdk import App, Environment, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match
+
 from vpc_patterns import BestPracticeVpc, ConfigError, NatProvider, Tier, plan_network
 from vpc_patterns.build.compliance import compliance_plugins
 from vpc_patterns.build.endpoints import InterfaceEndpoints
@@ -304,7 +305,8 @@ def scratch(cdk_context: dict) -> tuple[Stack, BestPracticeVpc]:
     app = App(context=cdk_context)
     stack = Stack(app, "Scratch")
     net = BestPracticeVpc(stack, "Network", cidr="10.50.0.0/16", max_azs=2, tiers=[
-        Tier("public", "public"), Tier("private", "private"), Tier("spare", "isolated", reserved=True)])
+        Tier("public", "public"), Tier("private", "private"),
+        Tier("spare", "isolated", reserved=True)])
     InterfaceEndpoints(stack, "First", network=net, services=["ssm"])
     return stack, net
 
@@ -370,5 +372,5 @@ def test_az_names_must_be_in_the_known_region(cdk_context: dict) -> None:
 
 def test_network_must_be_a_best_practice_vpc(scratch: tuple) -> None:
     stack, net = scratch
-    with pytest.raises(ConfigError, match="is not a vpc_patterns.BestPracticeVpc"):
+    with pytest.raises(ConfigError, match=r"is not a vpc_patterns\.BestPracticeVpc"):
         InterfaceEndpoints(stack, "Bad", network=net.vpc, services=["ssm"])

@@ -23,12 +23,13 @@ from typing import Any
 import pytest
 from aws_cdk import App, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
+
 from vpc_patterns import BestPracticeVpc, ConfigError, NatProvider, Tier
 from vpc_patterns.build.compliance import compliance_plugins
 from vpc_patterns.build.eni import ExtraNetworkInterface
+from vpc_patterns.build.security_groups import WorkloadSecurityGroups
 from vpc_patterns.plan.eni import check_private_ip
 from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgRule
-from vpc_patterns.build.security_groups import WorkloadSecurityGroups
 
 CIDR = "10.20.0.0/16"
 GROUPS = ["mgmt", "backup", "monitor", "replica", "cluster", "extra"]

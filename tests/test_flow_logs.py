@@ -27,6 +27,7 @@ from aws_cdk import App, RemovalPolicy, Stack, Validations
 from aws_cdk.assertions import Annotations, Match, Template
 
 from vpc_patterns import BestPracticeVpc, ConfigError, NatProvider, plan_network
+from vpc_patterns.build.compliance import compliance_plugins
 from vpc_patterns.build.flow_logs import FlowLogs
 from vpc_patterns.plan.flow_logs import (
     AWS_DEFAULT_FIELDS,
@@ -41,7 +42,6 @@ from vpc_patterns.plan.flow_logs import (
     plan_builtin_flow_log,
     plan_flow_logs,
 )
-from vpc_patterns.build.compliance import compliance_plugins
 
 from .nag_helpers import findings_by_path, switch_off_acknowledgments
 
@@ -155,11 +155,14 @@ def test_four_nag_packs_report_no_finding(checked: dict) -> None:
 #: that no acknowledgment is recorded for a finding that does not occur.
 RAW_FINDINGS = {
     "Network/PublicRouteTable/DefaultRoute": {
-        f"{p}-VPCNoUnrestrictedRouteToIGW" for p in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")},
+        f"{p}-VPCNoUnrestrictedRouteToIGW"
+        for p in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")},
     "Network/Resource": {
-        f"{p}-VPCDefaultSecurityGroupClosed" for p in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")},
+        f"{p}-VPCDefaultSecurityGroupClosed"
+        for p in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")},
     "Network/RestrictDefaultSecurityGroup/Handler": {
-        "NIST.800.53.R5-LambdaInsideVPC", "HIPAA.Security-LambdaInsideVPC", "PCI.DSS.321-LambdaInsideVPC",
+        "NIST.800.53.R5-LambdaInsideVPC", "HIPAA.Security-LambdaInsideVPC",
+        "PCI.DSS.321-LambdaInsideVPC",
         "NIST.800.53.R5-LambdaDLQ", "HIPAA.Security-LambdaDLQ"},
 }
 
@@ -189,9 +192,12 @@ def test_packs_are_live_and_every_acknowledgment_is_needed(
             expected[f"Network/NetworkAcls/{acl.construct_id}/{entry}"] = {"AwsSolutions-VPC3"}
     assert network == expected
     buckets = {k: v for k, v in found.items() if k.startswith("FlowLogs/")}
-    replication = {f"{p}-S3BucketReplicationEnabled" for p in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")}
-    kms = {f"{p}-S3DefaultEncryptionKMS" for p in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")}
-    assert sorted(map(sorted, buckets.values())) == sorted([sorted(replication), sorted(replication | kms)])
+    replication = {f"{p}-S3BucketReplicationEnabled"
+                   for p in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")}
+    kms = {f"{p}-S3DefaultEncryptionKMS"
+           for p in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")}
+    assert sorted(map(sorted, buckets.values())) == sorted(
+        [sorted(replication), sorted(replication | kms)])
 
 
 def test_cfn_lint_clean(checked: dict) -> None:
@@ -324,8 +330,8 @@ def test_bucket_policy_denies_plain_http_and_old_tls_and_admits_log_delivery(che
     assert set(check["Action"]) == {"s3:GetBucketAcl", "s3:ListBucket"}
     assert check["Resource"] == {"Fn::GetAtt": [bucket, "Arn"]}
     # the flow log waits for the policy and the key it is checked against
-    s3_log = [k for k, v in b.of_type("AWS::EC2::FlowLog").items()
-              if v["Properties"]["LogDestinationType"] == "s3"][0]
+    s3_log = next(k for k, v in b.of_type("AWS::EC2::FlowLog").items()
+              if v["Properties"]["LogDestinationType"] == "s3")
     deps = set(b.tpl["Resources"][s3_log]["DependsOn"])
     assert b.lid(logs.bucket_key.node.default_child) in deps
     assert b.lid(logs.bucket.policy.node.default_child) in deps
@@ -454,8 +460,8 @@ def test_tier_and_interface_targets(checked: dict) -> None:
                                            "PerHourPartition": True}
         assert p["LogDestination"] == {"Fn::Join": ["", [
             {"Fn::GetAtt": [b.lid(nat.bucket.node.default_child), "Arn"]}, "/nat/flows/"]]}
-    write = [s for s in _bucket_policy(b, b.lid(nat.bucket.node.default_child))
-             if s.get("Sid") == "AWSLogDeliveryWrite"][0]
+    write = next(s for s in _bucket_policy(b, b.lid(nat.bucket.node.default_child))
+             if s.get("Sid") == "AWSLogDeliveryWrite")
     assert "/nat/flows/AWSLogs/" in json.dumps(write["Resource"])
     rules = b.tpl["Resources"][b.lid(nat.bucket.node.default_child)]["Properties"][
         "LifecycleConfiguration"]["Rules"]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+
 from vpc_patterns import ConfigError
 from vpc_patterns.check import NetworkAnalyzer, Template, build_models, evaluators, verify_model
 from vpc_patterns.check.evaluators import EVALUATORS, evaluate, evaluates, evaluator_for

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from vpc_patterns import ConfigError, Tier
-from vpc_patterns.cli.main import main
 from vpc_patterns.check import (
     NetworkAnalyzer,
     Template,
@@ -22,6 +21,7 @@ from vpc_patterns.check import (
     verify_model,
     verify_paths,
 )
+from vpc_patterns.cli.main import main
 from vpc_patterns.plan.intents import (
     METADATA_KEY,
     Intent,
@@ -178,7 +178,8 @@ def test_inferred_defaults_read_the_layout_from_the_template() -> None:
     single = three_tier()
     single.props("PrivateAz2DefaultRoute")["NatGatewayId"] = single.ref("NatAz1")
     del single.res["NatAz2"], single.res["NatAz2Eip"]
-    assert "egress_in_az(private)" not in [i.label for i in inferred_default_intents(vpc_of(single))]
+    assert "egress_in_az(private)" not in [
+        i.label for i in inferred_default_intents(vpc_of(single))]
     with_acl = [i.label for i in inferred_default_intents(vpc_of(public_acl(three_tier())))]
     assert "internet_ingress_only(tiers=[public], ports=[80, 443])" in with_acl
     bare = [i.label for i in inferred_default_intents(vpc_of(three_tier(endpoints=False)))]
@@ -224,7 +225,8 @@ def test_isolated_subnet_routed_to_the_igw_fails_no_internet() -> None:
     out = [f for f in r.findings if f.message.startswith("IsolatedAz1 reaches")]
     assert out and [s.id for s in out[0].path][:4] == [
         "IsolatedAz1", "IsolatedRouteTable", "IsolatedIgwRoute", "Igw"]
-    assert any(f.message.startswith("IsolatedAz2 is reachable from the internet") for f in r.findings)
+    assert any(f.message.startswith("IsolatedAz2 is reachable from the internet")
+               for f in r.findings)
     assert check(n, Intent.internet_ingress_only(["public"])).verdict == "fail"
 
 
@@ -249,7 +251,8 @@ def test_private_subnet_with_an_igw_route_fails_egress_only() -> None:
     no_route = three_tier()
     del no_route.res["PrivateAz1DefaultRoute"]
     r2 = check(no_route, Intent.egress_only("private"))
-    assert r2.verdict == "fail" and "PrivateAz1 does not reach the internet" in r2.findings[0].message
+    assert (r2.verdict == "fail"
+            and "PrivateAz1 does not reach the internet" in r2.findings[0].message)
 
 
 def test_acl_without_ephemeral_return_fails_naming_the_entries() -> None:
@@ -301,14 +304,16 @@ def test_reaches_fails_when_the_acl_also_admits_ssh() -> None:
     assert [s.id for s in f.path] == ["AppAz1", "AppAclEgress105", "DataAclIngress110", "DataAz1"]
     assert "rule 110" in path_text(f.path)
     # without `only`, the extra port is allowed
-    assert check(app_data(ssh=True), Intent.reaches("app", "data", [5432], only=False)).verdict == "pass"
+    assert check(app_data(ssh=True),
+                 Intent.reaches("app", "data", [5432], only=False)).verdict == "pass"
 
 
 def test_reaches_fails_when_a_required_port_is_blocked() -> None:
     r = check(app_data(), Intent.reaches("app", "data", [22]))
     assert r.verdict == "fail"
     f = r.findings[0]
-    assert f.message.startswith("AppAz1 does not reach DataAz1 on TCP 22: the request is dropped by "
+    assert f.message.startswith("AppAz1 does not reach DataAz1 on TCP 22: "
+                                "the request is dropped by "
                                 "ACL AppAcl egress rule * (implicit deny)")
     assert [s.id for s in f.path] == ["AppAz1", "AppAcl rule *", "DataAz1"]
 
@@ -505,7 +510,8 @@ def test_acl_returns_checked_for_peer_routes() -> None:
     n.props("AppAclIngress100")["CidrBlock"] = "10.0.0.0/8"
     r = check(n, Intent.acl_returns_admitted())
     assert r.verdict == "fail"
-    assert any(f.message.startswith("AppAz1 -> 172.16.0.0/16: the ACLs admit TCP 443, 8443 but drop")
+    assert any(f.message.startswith("AppAz1 -> 172.16.0.0/16: "
+                                    "the ACLs admit TCP 443, 8443 but drop")
                for f in r.findings)
 
 
@@ -520,5 +526,5 @@ def test_load_intents_file_accepts_list_or_metadata(tmp_path: Path) -> None:
     assert load_intents_file(a) == load_intents_file(b) == tuple(items)
     c = tmp_path / "c.json"
     c.write_text("nope")
-    with pytest.raises(ConfigError, match="c.json"):
+    with pytest.raises(ConfigError, match=r"c\.json"):
         load_intents_file(c)

@@ -109,7 +109,7 @@ def test_every_build_module_is_in_the_build_layer_folder() -> None:
     outside = []
     for p in sorted(PKG.rglob("*.py")):
         rel = p.relative_to(PKG)
-        if rel.parts[0] in ("build",) or rel.name == "__init__.py" and len(rel.parts) == 1:
+        if rel.parts[0] in ("build",) or (rel.name == "__init__.py" and len(rel.parts) == 1):
             continue
         if _violations(p, CDK_ROOTS):
             outside.append(str(rel))

@@ -25,6 +25,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
 from vpc_patterns import BestPracticeVpc, ConfigError, NatProvider, Tier, plan_network
+from vpc_patterns.build.compliance import compliance_plugins
 from vpc_patterns.build.flow_logs import FlowLogs
 from vpc_patterns.build.monitoring import NetworkMonitoring
 from vpc_patterns.plan.flow_logs import S3Destination
@@ -37,7 +38,6 @@ from vpc_patterns.plan.monitoring import (
     is_burstable,
     plan_alarms,
 )
-from vpc_patterns.build.compliance import compliance_plugins
 
 T_ALARM = "AWS::CloudWatch::Alarm"
 

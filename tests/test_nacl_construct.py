@@ -21,8 +21,8 @@ from aws_cdk import App, Stack, Validations
 from aws_cdk.assertions import Annotations, Match, Template
 
 from vpc_patterns import BestPracticeVpc, ConfigError, plan_network
-from vpc_patterns.plan.nacl import EPHEMERAL_PORTS, AclPlan, AclRule, plan_acls
 from vpc_patterns.build.nacl import VPC3_REASON, TierNetworkAcls
+from vpc_patterns.plan.nacl import EPHEMERAL_PORTS, AclPlan, AclRule, plan_acls
 
 T_ACL = "AWS::EC2::NetworkAcl"
 T_ENTRY = "AWS::EC2::NetworkAclEntry"

@@ -98,7 +98,8 @@ def test_library_acls_are_reply_closed_and_have_no_findings() -> None:
 
 def test_library_reply_rules_are_the_ephemeral_returns() -> None:
     pub = ACLS.acl("public")
-    assert [(r.number, r.protocol.value) for r in pub.rules if r.reply] == [(200, "tcp"), (300, "udp")]
+    assert [(r.number, r.protocol.value) for r in pub.rules if r.reply] == [
+        (200, "tcp"), (300, "udp")]
     assert all(r.ports in (None, EPHEMERAL_PORTS) for a in ACLS.acls for r in a.rules if r.reply)
 
 

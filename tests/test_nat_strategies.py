@@ -7,14 +7,15 @@ tier blocks) and from the documented hardening of ``SelfHealingNatInstance``.
 
 from __future__ import annotations
 
-import json
 import ipaddress
+import json
 
 import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
 from vpc_patterns import BestPracticeVpc, NatProvider, SubnetKind, Tier
+
 from .template_helpers import SynthedVpc, as_list, az_select_index, getatt, ref, refs_in
 
 VPC_ID = "Net"

@@ -33,17 +33,18 @@ import pytest
 from aws_cdk import App, Environment, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Annotations, Match
+
 from vpc_patterns import BestPracticeVpc, ConfigError, NatProvider, Tier, plan_network
 from vpc_patterns.build.compliance import compliance_plugins
 from vpc_patterns.build.endpoints import InterfaceEndpoints
 from vpc_patterns.build.eni import ExtraNetworkInterface
-from vpc_patterns.plan.nacl import plan_acls
 from vpc_patterns.build.peering import HANDLER_SOURCE, VpcPeering
+from vpc_patterns.build.security_groups import WorkloadSecurityGroups
+from vpc_patterns.plan.nacl import plan_acls
 from vpc_patterns.plan.peering import PEER_ACL_FIRST_NUMBER, PeerVpc, peer_acl_rules
 from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgRule
 
 from .nag_helpers import findings_by_path, switch_off_acknowledgments
-from vpc_patterns.build.security_groups import WorkloadSecurityGroups
 
 OTHER_ACCOUNT = "222233334444"
 ROLE = f"arn:aws:iam::{OTHER_ACCOUNT}:role/PeeringAccepter"
@@ -329,7 +330,7 @@ def test_peer_acl_rules_numbering_and_ephemeral_ports() -> None:
     ]  # 5432 lies in the ephemeral range the library already admits
     with pytest.raises(ConfigError, match="tcp_ports: 70000 is not a port"):
         peer_acl_rules("10.20.0.0/16", [70000])
-    with pytest.raises(ConfigError, match="has host bits set; the network is '10.20.0.0/16'"):
+    with pytest.raises(ConfigError, match=r"has host bits set; the network is '10\.20\.0\.0/16'"):
         peer_acl_rules("10.20.0.1/16", [443])
 
 

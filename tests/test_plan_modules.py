@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from vpc_patterns import ConfigError, plan_network
 from vpc_patterns.plan import prices
 from vpc_patterns.plan.endpoints import plan_interface_endpoints

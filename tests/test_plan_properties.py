@@ -606,7 +606,9 @@ def test_pinned_block_never_moves_an_earlier_tier():
     # A later tier pinned onto an earlier tier's block is refused (it would
     # otherwise move subnets that already exist), and the message lists free space.
     tiers = [Tier("public", "public"), Tier("private", "private", block="10.0.0.0/17")]
-    with pytest.raises(ConfigError, match=r"overlaps tier 'public' block 10\.0\.0\.0/21.*10\.0\.128\.0/17"):
+    with pytest.raises(
+        ConfigError, match=r"overlaps tier 'public' block 10\.0\.0\.0/21.*10\.0\.128\.0/17"
+    ):
         plan_network(tiers=tiers)
 
 

@@ -76,8 +76,10 @@ def test_prod_has_three_azs_and_a_nat_gateway_per_az(assembly: Path) -> None:
     azs = {json.dumps(s["Properties"]["AvailabilityZone"]) for s in subnets.values()}
     assert len(azs) == 3 and len(subnets) == 9
     nats = _types(t, "AWS::EC2::NatGateway")
-    nat_azs = {json.dumps(subnets[n["Properties"]["SubnetId"]["Ref"]]["Properties"]["AvailabilityZone"])
-               for n in nats.values()}
+    nat_azs = {
+        json.dumps(subnets[n["Properties"]["SubnetId"]["Ref"]]["Properties"]["AvailabilityZone"])
+        for n in nats.values()
+    }
     assert len(nats) == 3 and nat_azs == azs
 
 
@@ -105,6 +107,7 @@ def test_snapshot(assembly: Path, env: str, snapshot) -> None:  # type: ignore[n
 def test_constructs_package_is_the_real_one() -> None:
     """constructs/ is a source root: it must never shadow the CDK's package."""
     import constructs
+
     import vpc_patterns
 
     assert "site-packages" in str(constructs.__file__)

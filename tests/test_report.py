@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from vpc_patterns.cli.main import main
+
 from vpc_patterns.check import verify_paths
 from vpc_patterns.check.cost import estimate_monthly_cost, money
 from vpc_patterns.check.report import (
@@ -21,6 +21,7 @@ from vpc_patterns.check.report import (
     usable,
     write_reports,
 )
+from vpc_patterns.cli.main import main
 
 from .network_templates import IGW, Net, public_acl, three_tier
 
@@ -50,7 +51,8 @@ def assert_self_contained(text: str, root: ET.Element) -> None:
         for attr in ("src", "href", "{http://www.w3.org/1999/xlink}href", "action", "data"):
             value = el.get(attr)
             if value is not None:
-                assert not re.match(r"\s*(https?:|//|ftp:)", value, re.IGNORECASE), (el.tag, attr, value)
+                assert not re.match(r"\s*(https?:|//|ftp:)", value, re.IGNORECASE), (
+                    el.tag, attr, value)
                 assert value.startswith("#"), (el.tag, attr, value)  # in-page anchors only
         tag = el.tag.split("}")[-1]
         assert tag not in ("link", "iframe", "img", "object", "embed", "base")
@@ -196,7 +198,8 @@ def test_prod_diagram_shows_nat_gateways_and_dev_nat_instances(written: dict) ->
 
     def badges(root: ET.Element, kind: str) -> int:
         return sum(1 for el in root.iter(f"{SVG}rect")
-                   if f"badge-{kind}" in (el.get("class") or "").split() and el.get("width") != "28")
+                   if f"badge-{kind}" in (el.get("class") or "").split()
+                   and el.get("width") != "28")
 
     assert badges(prod, "natgw") == 3 and badges(prod, "nati") == 0
     assert badges(dev, "nati") == 2 and badges(dev, "natgw") == 0
@@ -287,7 +290,7 @@ def test_vpn_peering_interface_endpoint_and_their_costs(tmp_path: Path) -> None:
     assert "Peering connections:" in md and "| `Peer` | `vpc-0abc` |" in md
     assert "| `SsmEndpoint` | interface (3 AZ) | ssm |" in md
     assert "| **EpSg** |" in md and "TCP 443 (HTTPS in the VPC)" in md
-    assert "| 115 " not in md and "| 130 | allow | all traffic | – | `10.0.0.0/16` |" in md
+    assert "| 115 " not in md and "| 130 | allow | all traffic | \u2013 | `10.0.0.0/16` |" in md
     root = parse_html(html)
     assert_self_contained(html, root)
     targets = {el.get("data-target") for el in root.iter(f"{SVG}g") if el.get("data-target")}

@@ -23,6 +23,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+
 from vpc_patterns.check.report import BOX_W, COL_W, write_reports
 
 from .network_templates import three_tier

@@ -8,18 +8,18 @@ plus an existing group referenced by id. Expectations come from the specs.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import cdk_nag
-import re
-
 import pytest
 from aws_cdk import App, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 
 from vpc_patterns import BestPracticeVpc, ConfigError
+from vpc_patterns.build.security_groups import NO_EGRESS_CIDR, WorkloadSecurityGroups
 from vpc_patterns.plan.security_groups import (
     MAX_RULES_PER_DIRECTION,
     MAX_SECURITY_GROUPS_PER_INTERFACE,
@@ -30,7 +30,6 @@ from vpc_patterns.plan.security_groups import (
     nag_rule_ids,
     plan_security_groups,
 )
-from vpc_patterns.build.security_groups import NO_EGRESS_CIDR, WorkloadSecurityGroups
 
 WORLD_REASON = "Internet-facing load balancer of the public web site; TLS terminates here"
 GOSSIP_REASON = "Cluster membership protocol negotiates TCP and UDP ports at run time"
@@ -252,7 +251,7 @@ def test_five_groups_per_interface() -> None:
     assert (
         len(check_interface_security_groups(five + ["sg-0000000000000000f"], "eni", limit=16)) == 6
     )
-    with pytest.raises(ConfigError, match="limit 17 must be 1..16"):
+    with pytest.raises(ConfigError, match=r"limit 17 must be 1\.\.16"):
         check_interface_security_groups(five, "eni", limit=17)
     with pytest.raises(ConfigError, match="where '' must name the network interface"):
         check_interface_security_groups(five, "")

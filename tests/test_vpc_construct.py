@@ -713,7 +713,7 @@ def test_gateway_endpoints_can_be_turned_off(synths):
 
 
 def test_logs_retained_by_default(d: Synth):
-    _, group, key_lid, key = _flow_log_chain(d)
+    _, group, _key_lid, key = _flow_log_chain(d)
     for resource in (group, key):
         assert resource.get("DeletionPolicy") == "Retain"
         assert resource.get("UpdateReplacePolicy") == "Retain"

@@ -20,9 +20,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from aws_cdk import App, Stack, Validations
@@ -33,7 +34,6 @@ from aws_cdk.assertions import Annotations, Match
 
 from vpc_patterns import BestPracticeVpc, ConfigError, Tier
 from vpc_patterns.build.compliance import compliance_plugins
-from vpc_patterns.plan.network import SubnetKind
 from vpc_patterns.build.vpn import (
     ALARM_PERIOD_SECONDS,
     OUTPUT_NAMES,
@@ -43,6 +43,7 @@ from vpc_patterns.build.vpn import (
     SiteToSiteVpn,
     VirtualPrivateGateway,
 )
+from vpc_patterns.plan.network import SubnetKind
 from vpc_patterns.plan.vpn import (
     DEFAULT_INSIDE_CIDRS,
     RESERVED_INSIDE_CIDRS,

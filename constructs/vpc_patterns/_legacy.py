@@ -15,8 +15,8 @@ import importlib.abc
 import importlib.machinery
 import sys
 import warnings
+from collections.abc import Sequence
 from types import ModuleType
-from typing import Sequence
 
 #: old module -> the module that holds its code now.
 OLD_MODULES: dict[str, str] = {
@@ -58,7 +58,8 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                   target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         if fullname not in OLD_MODULES:
             return None
-        return importlib.machinery.ModuleSpec(fullname, self, is_package=fullname.endswith(".analysis"))
+        package = fullname.endswith(".analysis")
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=package)
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
         new = OLD_MODULES[spec.name]

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aws_cdk import Acknowledgment, Validations
-from constructs import IConstruct
+from constructs import Construct, IConstruct
 
 if TYPE_CHECKING:  # pragma: no cover
-    from aws_cdk import IPolicyValidationPluginBeta1
+    from aws_cdk import IPolicyValidationPlugin
     from aws_cdk import aws_iam as iam
 
 AWS_SOLUTIONS = "AwsSolutions"
@@ -52,21 +52,22 @@ def acknowledge_in_packs(scope: IConstruct, rule: str, reason: str) -> None:
     )
 
 
-def compliance_plugins(scope: IConstruct) -> "list[IPolicyValidationPluginBeta1]":
+def compliance_plugins(scope: IConstruct) -> list[IPolicyValidationPlugin]:
     """The four packs as validation plugins:
     ``Validations.of(app).add_plugins(*compliance_plugins(app))``."""
-    from cdk_nag import (AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks,
-                         PCIDSS321Checks)
+    from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks
 
     return [AwsSolutionsChecks(scope), NIST80053R5Checks(scope), HIPAASecurityChecks(scope),
             PCIDSS321Checks(scope)]
 
 
-def managed_policy(scope: IConstruct, id: str, *, role: "iam.IRole", description: str,
-                   statements: "list[iam.PolicyStatement]") -> "iam.ManagedPolicy":
+def managed_policy(scope: Construct, id: str, *, role: iam.IRole, description: str,
+                   statements: list[iam.PolicyStatement]) -> iam.ManagedPolicy:
     """A customer-managed policy attached to ``role``: NIST 800-53 (AC-6) asks
     for managed rather than inline policies, so permissions are reviewable and
     reusable as named objects."""
     from aws_cdk import aws_iam as iam
 
-    return iam.ManagedPolicy(scope, id, description=description, statements=statements, roles=[role])
+    return iam.ManagedPolicy(
+        scope, id, description=description, statements=statements, roles=[role]
+    )

@@ -66,8 +66,8 @@ from aws_cdk import CustomResource, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-
 from constructs import Construct
+
 from vpc_patterns.build.compliance import acknowledge
 from vpc_patterns.build.default_sg import inline_handler
 from vpc_patterns.build.keys import logs_key

@@ -25,8 +25,8 @@ from typing import Any
 from aws_cdk import Annotations, Stack, Tags, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-
 from constructs import Construct
+
 from vpc_patterns.build.netref import WeakRegistry, group_id, require_network
 from vpc_patterns.build.security_groups import WorkloadSecurityGroups
 from vpc_patterns.errors import ConfigError

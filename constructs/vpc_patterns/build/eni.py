@@ -43,8 +43,8 @@ from typing import Any
 
 from aws_cdk import Stack, Tags
 from aws_cdk import aws_ec2 as ec2
-
 from constructs import Construct
+
 from vpc_patterns.build.netref import WeakRegistry, group_id, require_network
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.eni import (
@@ -216,7 +216,8 @@ class ExtraNetworkInterface(Construct):
             return
         resolved = json.dumps(stack.resolve(subnet_id), sort_keys=True)
         for s in net.plan.subnets:
-            if json.dumps(stack.resolve(net.subnets[s.construct_id].ref), sort_keys=True) == resolved:
+            ref = stack.resolve(net.subnets[s.construct_id].ref)
+            if json.dumps(ref, sort_keys=True) == resolved:
                 if s.az.index != subnet.az.index:
                     raise ConfigError(
                         f"{where}: the instance is in subnet {s.tier}-{s.az.label} ({s.cidr}) but "

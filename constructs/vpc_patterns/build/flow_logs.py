@@ -40,8 +40,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-
 from constructs import Construct
+
 from vpc_patterns.build.compliance import acknowledge, managed_policy
 from vpc_patterns.build.keys import logs_key
 from vpc_patterns.errors import ConfigError

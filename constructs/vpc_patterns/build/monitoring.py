@@ -22,8 +22,8 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
-
 from constructs import Construct
+
 from vpc_patterns.build.keys import encrypted_alarm_topic
 from vpc_patterns.build.nat import nat_builder
 from vpc_patterns.errors import ConfigError

@@ -18,8 +18,8 @@ from typing import Any
 
 from aws_cdk import Annotations, CfnTag
 from aws_cdk import aws_ec2 as ec2
-
 from constructs import Construct
+
 from vpc_patterns.build.compliance import acknowledge
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.nacl import PLAN_ACLS_DEFAULTS, AclPlan, AclProtocol, AclRule, plan_acls
@@ -194,9 +194,10 @@ class TierNetworkAcls(Construct):
     def _entry(acl: ec2.CfnNetworkAcl, acl_ref: str, r: AclRule,
                origin: str) -> ec2.CfnNetworkAclEntry:
         v6 = r.network.version == 6
+        cidr: dict[str, Any] = {"ipv6_cidr_block": r.cidr} if v6 else {"cidr_block": r.cidr}
         props: dict[str, Any] = {}
         if r.ports is not None:
-            lo, hi = r.ports  # type: ignore[misc]
+            lo, hi = r.ports
             props["port_range"] = ec2.CfnNetworkAclEntry.PortRangeProperty(from_=lo, to=hi)
         if r.protocol is AclProtocol.ICMP:
             props["icmp"] = ec2.CfnNetworkAclEntry.IcmpProperty(code=-1, type=-1)
@@ -208,7 +209,7 @@ class TierNetworkAcls(Construct):
             rule_action=r.action.value,
             protocol=r.protocol_number,
             egress=r.egress,
-            **({"ipv6_cidr_block": r.cidr} if v6 else {"cidr_block": r.cidr}),
+            **cidr,
             **props,
         )
         # NACL entries carry no description in EC2; keep it in the template,

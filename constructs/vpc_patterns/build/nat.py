@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from aws_cdk import Tags
 from aws_cdk import aws_ec2 as ec2
-
 from constructs import Construct
+
 from vpc_patterns.build.nat_instance import SelfHealingNatInstance
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.nat import NatKind, NatPlan

@@ -17,12 +17,12 @@ interface.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from aws_cdk import Aws, Stack, Tags, Token
+from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_autoscaling as autoscaling
 from constructs import Construct
 
 from vpc_patterns.build.compliance import acknowledge, managed_policy

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from vpc_patterns.build.vpc import BestPracticeVpc
 
 
-def require_network(network: Any, what: str) -> "BestPracticeVpc":
+def require_network(network: Any, what: str) -> BestPracticeVpc:
     """``network`` must be a BestPracticeVpc (duck-typed: a plan, the L1 VPC,
     its subnets and route tables)."""
     for attr in ("plan", "cfn_vpc", "subnets", "route_tables"):
@@ -38,7 +38,7 @@ class WeakRegistry:
     clean."""
 
     def __init__(self) -> None:
-        self._data: "weakref.WeakKeyDictionary[Any, list[Any]]" = weakref.WeakKeyDictionary()
+        self._data: weakref.WeakKeyDictionary[Any, list[Any]] = weakref.WeakKeyDictionary()
 
     def get(self, owner: Any) -> list[Any]:
         return list(self._data.get(owner, ()))

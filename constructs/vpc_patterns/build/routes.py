@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from aws_cdk import aws_ec2 as ec2
-
 from constructs import Construct
+
 from vpc_patterns.plan.routes import RoutePlan
 
 

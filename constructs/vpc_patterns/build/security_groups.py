@@ -19,7 +19,8 @@ that holds it, with the user's reason.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from aws_cdk import Tags
 from aws_cdk import aws_ec2 as ec2

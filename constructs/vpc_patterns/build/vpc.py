@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import Aws, CfnTag, Fn, RemovalPolicy, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-
 from constructs import Construct
+
 from vpc_patterns.build.compliance import acknowledge_in_packs
 from vpc_patterns.build.default_sg import RestrictDefaultSecurityGroup
 from vpc_patterns.build.flow_logs import BUILTIN_CLOUDWATCH_IDS, build_cloudwatch_flow_logs
@@ -257,7 +258,7 @@ class BestPracticeVpc(Construct):
         roles, functions) that has no specific Name of its own."""
         Tags.of(construct).add("Name", self._name, priority=FALLBACK_NAME_TAG_PRIORITY)
 
-    def _az_props(self, az: AzPlacement) -> dict[str, str]:
+    def _az_props(self, az: AzPlacement) -> dict[str, Any]:
         if az.name is not None:
             return {"availability_zone": az.name}
         if az.zone_id is not None:

@@ -65,7 +65,8 @@ its default and the reason for it.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from aws_cdk import Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Tags, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -77,8 +78,8 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from vpc_patterns.build.compliance import acknowledge
-from vpc_patterns.errors import ConfigError
 from vpc_patterns.build.keys import encrypted_alarm_topic
+from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.network import VpcPlan
 from vpc_patterns.plan.vpn import (
     DEFAULT_AMAZON_SIDE_ASN,
@@ -137,7 +138,7 @@ def _network_plan(network: object) -> VpcPlan:
     return plan
 
 
-def _check_no_gateway_yet(network: "BestPracticeVpc") -> None:
+def _check_no_gateway_yet(network: BestPracticeVpc) -> None:
     for other in Stack.of(network).node.find_all():
         if isinstance(other, VirtualPrivateGateway) and other.network is network:
             raise ConfigError(
@@ -164,7 +165,7 @@ class VirtualPrivateGateway(Construct):
     AWS wants them unique across the VPN connections of one gateway).
     """
 
-    def __init__(self, scope: Construct, id: str, *, network: "BestPracticeVpc",
+    def __init__(self, scope: Construct, id: str, *, network: BestPracticeVpc,
                  amazon_side_asn: int = DEFAULT_AMAZON_SIDE_ASN,
                  propagate_to_tiers: Sequence[str] | None = None) -> None:
         plan = _network_plan(network)
@@ -255,7 +256,7 @@ class SiteToSiteVpn(Construct):
         scope: Construct,
         id: str,
         *,
-        network: "BestPracticeVpc",
+        network: BestPracticeVpc,
         customer_gateway_ip: str,
         customer_bgp_asn: int = DEFAULT_CUSTOMER_BGP_ASN,
         amazon_side_asn: int | None = None,

@@ -404,7 +404,8 @@ class FlowResult:
         return "", []
 
 
-def _signature(evaluator: AclEvaluator, hops: Sequence[AclHop], address: int) -> tuple[tuple[int, ...], ...]:
+def _signature(evaluator: AclEvaluator, hops: Sequence[AclHop],
+               address: int) -> tuple[tuple[int, ...], ...]:
     return tuple(evaluator.matching(h.acl, h.egress, address) for h in hops)
 
 

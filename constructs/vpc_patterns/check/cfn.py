@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, cast
 
 
 class TemplateError(Exception):
@@ -46,13 +47,13 @@ def _yaml_load(text: str) -> Any:
     except ImportError as err:  # pragma: no cover - PyYAML ships with cfn-lint
         raise TemplateError("YAML templates need PyYAML installed") from err
 
-    class _Loader(yaml.SafeLoader):  # type: ignore[misc]
+    class _Loader(yaml.SafeLoader):
         pass
 
-    def _short(tag: str):  # type: ignore[no-untyped-def]
+    def _short(tag: str) -> Callable[[yaml.SafeLoader, yaml.Node], dict[str, Any]]:
         name = "Ref" if tag == "Ref" else f"Fn::{tag}"
 
-        def construct(loader, node):  # type: ignore[no-untyped-def]
+        def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
             if isinstance(node, yaml.ScalarNode):
                 value: Any = loader.construct_scalar(node)
                 if tag == "GetAtt" and isinstance(value, str):
@@ -60,7 +61,7 @@ def _yaml_load(text: str) -> Any:
             elif isinstance(node, yaml.SequenceNode):
                 value = loader.construct_sequence(node, deep=True)
             else:
-                value = loader.construct_mapping(node, deep=True)
+                value = loader.construct_mapping(cast(yaml.MappingNode, node), deep=True)
             return {name: value}
 
         return construct
@@ -69,7 +70,7 @@ def _yaml_load(text: str) -> Any:
                 "ImportValue", "If", "Equals", "And", "Or", "Not", "Base64",
                 "FindInMap", "Condition", "Transform", "Length", "ToJsonString"):
         _Loader.add_constructor(f"!{tag}", _short(tag))
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    return yaml.load(text, Loader=_Loader)
 
 
 def _template_name(path: Path) -> str:
@@ -94,7 +95,8 @@ def load_template(path: str | Path) -> Template:
         else:
             body = json.loads(text)
     except Exception as err:  # json.JSONDecodeError, yaml.YAMLError
-        raise TemplateError(f"{p}: not valid {'YAML' if p.suffix in ('.yaml', '.yml') else 'JSON'}: {err}") from err
+        kind = "YAML" if p.suffix in (".yaml", ".yml") else "JSON"
+        raise TemplateError(f"{p}: not valid {kind}: {err}") from err
     if not isinstance(body, Mapping) or not isinstance(body.get("Resources"), Mapping):
         raise TemplateError(f"{p}: not a CloudFormation template (no Resources section)")
     return Template(path=str(p), name=_template_name(p), body=body)
@@ -206,7 +208,7 @@ def export_index(templates: Iterable[Template]) -> ExportIndex:
     return ExportIndex(exports, ambiguous)
 
 
-def _sub_literal(r: "Resolver", v: Any) -> str | None:
+def _sub_literal(r: Resolver, v: Any) -> str | None:
     """``Fn::Sub`` whose variables all resolve to literals (``${!x}`` is a
     literal ``${x}``); pseudo parameters and template parameters do not."""
     variables: Mapping[str, Any]
@@ -360,10 +362,12 @@ class Resolver:
         (k, v), = value.items()
         if k == "Fn::Join" and isinstance(v, Sequence) and len(v) == 2:
             sep, parts = v
-            if not isinstance(sep, str) or not isinstance(parts, Sequence) or isinstance(parts, str):
+            if (not isinstance(sep, str) or not isinstance(parts, Sequence)
+                    or isinstance(parts, str)):
                 return None
             items = [self.string(p) for p in parts]
-            return None if any(i is None for i in items) else sep.join(items)  # type: ignore[arg-type]
+            known = [i for i in items if i is not None]
+            return None if len(known) != len(items) else sep.join(known)
         if k == "Fn::Select":
             picked = self._select(v)
             return None if picked is None else self.string(picked)
@@ -381,8 +385,9 @@ class Resolver:
             return s
         if isinstance(value, Mapping) and len(value) == 1:
             (k, v), = value.items()
-            if k == "Fn::Join" and isinstance(v, Sequence) and len(v) == 2 and isinstance(v[0], str) \
-                    and isinstance(v[1], Sequence) and not isinstance(v[1], str):
+            if (k == "Fn::Join" and isinstance(v, Sequence) and len(v) == 2
+                    and isinstance(v[0], str)
+                    and isinstance(v[1], Sequence) and not isinstance(v[1], str)):
                 return v[0].join(self._text_part(p) for p in v[1])
             if k == "Fn::Sub" and isinstance(v, str):
                 return v
@@ -477,7 +482,8 @@ class Resolver:
         block = parse_cidr(self.string(v[0]))
         count = self.integer(v[1])
         bits = self.integer(v[2])
-        if block is None or count is None or bits is None or not 0 < bits <= 32 - block.prefixlen + 0:
+        if (block is None or count is None or bits is None
+                or not 0 < bits <= 32 - block.prefixlen + 0):
             return None
         new_prefix = 32 - bits
         if new_prefix < block.prefixlen:

@@ -35,16 +35,23 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from vpc_patterns.check.cost import money
+from vpc_patterns.cli.vpn_config import add_vpn_config_command
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.nat import NAT_GATEWAY_HOUR
-from vpc_patterns.plan.network import DEFAULT_AZ_SLOTS, DEFAULT_CIDR, NatProvider, Tier, plan_network
-from vpc_patterns.cli.vpn_config import add_vpn_config_command
+from vpc_patterns.plan.network import (
+    DEFAULT_AZ_SLOTS,
+    DEFAULT_CIDR,
+    NatProvider,
+    Tier,
+    plan_network,
+)
 
 
 def _tier(spec: str) -> Tier:
     parts = spec.split(":")
     if len(parts) not in (2, 3):
-        raise argparse.ArgumentTypeError(f"tier {spec!r}: expected name:kind[:mask], e.g. app:private:20")
+        raise argparse.ArgumentTypeError(
+            f"tier {spec!r}: expected name:kind[:mask], e.g. app:private:20")
     mask = int(parts[2]) if len(parts) == 3 else None
     return Tier(parts[0], parts[1], mask)
 

@@ -58,12 +58,18 @@ import json
 import os
 import re
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from vpc_patterns.errors import ConfigError
-from vpc_patterns.plan.vpn import PSK_SECRET_KEYS, TunnelOptions, parse_customer_gateway_ip, parse_inside_cidr
+from vpc_patterns.plan.vpn import (
+    PSK_SECRET_KEYS,
+    TunnelOptions,
+    parse_customer_gateway_ip,
+    parse_inside_cidr,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 #: Output names of vpc_patterns.vpn.SiteToSiteVpn (kept here so this tool

@@ -67,7 +67,8 @@ def resolve_azs(
         example = "'us-east-1a'" if mode == "name" else "'use1-az1'"
         for z in items:
             if not isinstance(z, str) or not pattern.match(z):
-                raise ConfigError(f"{option} entry {z!r} is not an AZ {mode}; expected e.g. {example}")
+                raise ConfigError(
+                    f"{option} entry {z!r} is not an AZ {mode}; expected e.g. {example}")
         dup = sorted({z for z in items if items.count(z) > 1})
         if dup:
             raise ConfigError(f"{option} lists {dup[0]!r} more than once")

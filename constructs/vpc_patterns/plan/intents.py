@@ -602,15 +602,15 @@ def intents_from_metadata(value: Any) -> tuple[Intent, ...]:
 
 
 __all__ = [
-    "AclReturnsAdmitted",
     "DEFAULT_PUBLIC_PORTS",
+    "METADATA_KEY",
+    "METADATA_VERSION",
+    "AclReturnsAdmitted",
     "EgressInAz",
     "EgressOnly",
     "GatewayEndpointIntent",
     "Intent",
     "InternetIngressOnly",
-    "METADATA_KEY",
-    "METADATA_VERSION",
     "NoInternet",
     "PortRange",
     "Reaches",

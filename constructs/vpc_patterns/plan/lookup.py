@@ -5,7 +5,7 @@ Pure: no aws_cdk import."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.network import SubnetPlan, VpcPlan

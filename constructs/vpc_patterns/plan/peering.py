@@ -157,7 +157,8 @@ class PeerVpc:
             if m.group(2) != self.owner_id:
                 raise ConfigError(
                     f"PeerVpc role_arn {self.role_arn!r} is in account {m.group(2)}, not in the "
-                    f"peer's account {self.owner_id}; the accepting role lives in the peer's account"
+                    f"peer's account {self.owner_id}; the accepting role lives in the peer's "
+                    "account"
                 )
         elif self.owner_id is not None:
             raise ConfigError(
@@ -226,7 +227,8 @@ def peer_acl_rules(peer_cidr: str, tcp_ports: Sequence[int] = DEFAULT_PEER_TCP_P
     ``first_number + 10``, ...
     """
     _parse_cidr(peer_cidr, "peer_acl_rules peer_cidr")
-    if isinstance(tcp_ports, (str, bytes, int)) or not isinstance(tcp_ports, Sequence) or not tcp_ports:
+    if (isinstance(tcp_ports, (str, bytes, int)) or not isinstance(tcp_ports, Sequence)
+            or not tcp_ports):
         raise ConfigError(f"tcp_ports {tcp_ports!r} must be a non-empty list of ports, e.g. [443]")
     rules: list[AclRule] = []
     for port in tcp_ports:

@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.lookup import is_token
@@ -121,7 +122,7 @@ class SgPeer:
     value: Any
 
     @staticmethod
-    def cidr(cidr: str) -> "SgPeer":
+    def cidr(cidr: str) -> SgPeer:
         """An address range.
 
         Args:
@@ -141,7 +142,7 @@ class SgPeer:
         return SgPeer(PeerKind.CIDR, str(net))
 
     @staticmethod
-    def prefix_list(prefix_list_id: str) -> "SgPeer":
+    def prefix_list(prefix_list_id: str) -> SgPeer:
         """A managed prefix list.
 
         Args:
@@ -157,7 +158,7 @@ class SgPeer:
         return SgPeer(PeerKind.PREFIX_LIST, prefix_list_id)
 
     @staticmethod
-    def group(group: Any) -> "SgPeer":
+    def group(group: Any) -> SgPeer:
         """Another security group, by group (never its members' addresses).
 
         Args:
@@ -181,7 +182,7 @@ class SgPeer:
         )
 
     @staticmethod
-    def of(value: Any) -> "SgPeer":
+    def of(value: Any) -> SgPeer:
         """The peer a rule's bare value means.
 
         Args:
@@ -231,7 +232,7 @@ class SgPeer:
                 return f"group {v.name}"
             if isinstance(v, str):
                 return f"group {v}"
-            return f"group {getattr(v, 'node', None) and v.node.path or v.security_group_id}"
+            return f"group {(getattr(v, 'node', None) and v.node.path) or v.security_group_id}"
         if self.kind is PeerKind.PREFIX_LIST:
             return f"prefix list {self.value}"
         return str(self.value)
@@ -272,12 +273,26 @@ class SgRule:
             reason is refused for any other protocol.
     """
 
-    peer: Any
-    ports: tuple[int, int] | int | None
+    peer: SgPeer
+    ports: tuple[int, int] | None
     description: str
-    protocol: SgProtocol | str = SgProtocol.TCP
+    protocol: SgProtocol = SgProtocol.TCP
     open_to_world_reason: str | None = None
     all_protocols_reason: str | None = None
+
+    if TYPE_CHECKING:
+        # For type checkers only: the constructor also takes any value
+        # SgPeer.of converts, one port as an int and the protocol as a string;
+        # __post_init__ converts them, so the attributes have the field types.
+        def __init__(
+            self,
+            peer: Any,
+            ports: tuple[int, int] | int | None,
+            description: str,
+            protocol: SgProtocol | str = SgProtocol.TCP,
+            open_to_world_reason: str | None = None,
+            all_protocols_reason: str | None = None,
+        ) -> None: ...
 
     def __post_init__(self) -> None:
         what = f"security group rule {self.description!r}"
@@ -338,7 +353,7 @@ class SgRule:
     def summary(self, *, ingress: bool) -> str:
         what = self.protocol.value
         if self.ports is not None:
-            lo, hi = self.ports  # type: ignore[misc]
+            lo, hi = self.ports
             what += f" {lo}" if lo == hi else f" {lo}-{hi}"
         return f"{what} {'from' if ingress else 'to'} {self.peer.label()}"
 
@@ -352,7 +367,8 @@ class SgRule:
             return "-1", None, None
         if self.protocol is SgProtocol.ICMP:
             return ("icmpv6" if self.ipv6 else "icmp"), -1, -1
-        lo, hi = self.ports  # type: ignore[misc]
+        assert self.ports is not None  # tcp and udp: __post_init__ requires ports
+        lo, hi = self.ports
         return self.protocol.value, lo, hi
 
     def _key(self) -> tuple:

@@ -136,7 +136,8 @@ def parse_vpc_cidr(cidr: object, *, key: str = "cidr") -> ipaddress.IPv4Network:
     if not isinstance(cidr, str):
         raise ConfigError(f"{key} {cidr!r} must be a string such as '10.0.0.0/16'")
     if "/" not in cidr:
-        raise ConfigError(f"{key} {cidr!r} has no prefix length; expected a CIDR such as '10.0.0.0/16'")
+        raise ConfigError(
+            f"{key} {cidr!r} has no prefix length; expected a CIDR such as '10.0.0.0/16'")
     if ":" in cidr:
         raise ConfigError(f"{key} {cidr!r} is IPv6; the VPC's primary CIDR must be IPv4")
     if not _CIDR_FORM.match(cidr):

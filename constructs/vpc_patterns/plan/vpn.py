@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.network import SubnetKind, VpcPlan
@@ -300,7 +301,7 @@ class TunnelOptions:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     @staticmethod
-    def from_dict(data: Any) -> "TunnelOptions":
+    def from_dict(data: Any) -> TunnelOptions:
         """Tunnel options from a JSON object (the reference app's configuration).
 
         Args:

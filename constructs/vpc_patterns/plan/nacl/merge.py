@@ -126,7 +126,7 @@ class TierAcl:
             if r.protocol.value != protocol:
                 continue
             if r.ports is not None:
-                lo, hi = r.ports  # type: ignore[misc]
+                lo, hi = r.ports
                 if port is None or not lo <= port <= hi:
                     continue
             return AclAction(r.action), r

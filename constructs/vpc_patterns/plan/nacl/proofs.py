@@ -110,7 +110,7 @@ Region = dict[tuple[int, int], dict[int, IntervalSet]]
 def rule_match(rule: AclRule) -> Match:
     """What ``rule`` matches, in the terms of the shared algebra (ICMP over
     IPv6 is the key :data:`~.space.ICMP` too: a rule's CIDR fixes its family)."""
-    ports = None if rule.ports is None else IntervalSet.single(*rule.ports)  # type: ignore[misc]
+    ports = None if rule.ports is None else IntervalSet.single(*rule.ports)
     return Match(_PROTOCOL_KEYS[AclProtocol(rule.protocol)], ports, network_set(rule.network))
 
 

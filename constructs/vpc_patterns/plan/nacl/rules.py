@@ -24,6 +24,7 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from vpc_patterns.errors import ConfigError
 
@@ -111,14 +112,31 @@ class AclRule:
     """
 
     number: int
-    action: AclAction | str
-    protocol: AclProtocol | str
-    ports: tuple[int, int] | int | None
+    action: AclAction
+    protocol: AclProtocol
+    ports: tuple[int, int] | None
     cidr: str
     _: KW_ONLY
     egress: bool = False
     description: str
     reply: bool = False
+
+    if TYPE_CHECKING:
+        # For type checkers only: the constructor also takes the action and the
+        # protocol as strings and one port as an int; __post_init__ converts
+        # them, so the attributes have the types the fields declare.
+        def __init__(
+            self,
+            number: int,
+            action: AclAction | str,
+            protocol: AclProtocol | str,
+            ports: tuple[int, int] | int | None,
+            cidr: str,
+            *,
+            egress: bool = False,
+            description: str,
+            reply: bool = False,
+        ) -> None: ...
 
     def __post_init__(self) -> None:
         n = self.number
@@ -189,7 +207,7 @@ class AclRule:
         """``allow tcp 443 from 0.0.0.0/0`` -- the rule in words."""
         what = self.protocol.value if isinstance(self.protocol, AclProtocol) else str(self.protocol)
         if self.ports is not None:
-            lo, hi = self.ports  # type: ignore[misc]
+            lo, hi = self.ports
             what += f" {lo}" if lo == hi else f" {lo}-{hi}"
         peer = "to" if self.egress else "from"
         act = self.action.value if isinstance(self.action, AclAction) else str(self.action)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -184,7 +185,8 @@ def address_point(address: int | str | IPAddress) -> int:
     """An address's place on the line; an ``int`` is taken as a place already."""
     if isinstance(address, int) and not isinstance(address, bool):
         return address
-    ip = ipaddress.ip_address(address) if isinstance(address, str) else address
+    # A bool is no place (it fails on .version below): only int and str are converted.
+    ip = ipaddress.ip_address(address) if isinstance(address, str) else cast(IPAddress, address)
     return int(ip) + (IPV6_OFFSET if ip.version == 6 else 0)
 
 
@@ -221,7 +223,7 @@ def to_networks(space: IntervalSet) -> list[IPNetwork]:
     for part in (space & IPV4_SPACE, space & IPV6_SPACE):
         for lo, hi in part.ranges:
             first, last = point_address(lo), point_address(hi)
-            nets.extend(ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
+            nets.extend(ipaddress.summarize_address_range(first, last))
     return nets
 
 
