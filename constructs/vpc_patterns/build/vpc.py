@@ -54,6 +54,7 @@ from vpc_patterns.plan.network import (
     Tier,
     VpcPlan,
     plan_network,
+    with_network_option_docs,
 )
 
 #: Tag keys the CDK's own ``Vpc.fromLookup`` reads to classify subnets, so a
@@ -76,6 +77,7 @@ class _Hop:
     on_route: Callable[[ec2.CfnRoute], None] | None = None
 
 
+@with_network_option_docs
 class BestPracticeVpc(Construct):
     """A multi-AZ VPC with public, private and isolated tiers.
 
@@ -84,37 +86,7 @@ class BestPracticeVpc(Construct):
     before any resource is created.
 
     Args:
-        cidr: the VPC's IPv4 range, /16 to /28; host bits, loopback,
-            link-local and multicast ranges are refused. Default:
-            ``"10.0.0.0/16"`` (:data:`DEFAULT_CIDR`): the largest VPC AWS
-            allows, room for every tier to grow.
-        max_azs: how many AZs, 1..6, taken by index (``Fn::Select`` of
-            ``Fn::GetAZs``: no lookup, no credentials). Default: ``None``: 3
-            (:data:`DEFAULT_MAX_AZS`), or as many as ``availability_zones`` /
-            ``availability_zone_ids`` list: three AZs survive the loss of one
-            with a majority left (quorum systems, Multi-AZ databases), and every
-            commercial region has three.
-        availability_zones: explicit AZ names (``["eu-west-1a", ...]``), one
-            region; replaces ``max_azs``. Default: ``None``: AZs by index, which
-            needs no lookup and keeps the stack environment-agnostic.
-        availability_zone_ids: explicit AZ ids (``["euw1-az1", ...]``), the
-            same physical zone in every account. Default: ``None``: AZs by index;
-            give ids when several accounts must line up (shared services, RAM).
-        tiers: the :class:`Tier` rows, placed in this order. Default: ``None``:
-            public, private and isolated (:func:`default_tiers`), the three
-            roles a network needs: load balancers and NATs, workloads, data
-            stores.
-        az_slots: subnet slots reserved per tier, 1..8. Default: ``8``
-            (:data:`DEFAULT_AZ_SLOTS`): the largest region has 6 AZs and 8 is
-            the next power of two, so ``max_azs`` can grow later without moving
-            a subnet. Choose it once: changing it moves every tier.
-        nat: a :class:`NatProvider`. Default: ``None``:
-            :meth:`NatProvider.gateway_per_az`: no AZ depends on another, and no
-            egress pays cross-AZ charges.
-        gateway_endpoints: gateway endpoint services, of ``s3`` and
-            ``dynamodb``, attached to every private and isolated route table;
-            ``()`` for none. Default: ``("s3", "dynamodb")``: gateway endpoints
-            are free and keep that traffic off the NATs, which charge per GB.
+        <network options>
         flow_log: a flow log for the whole VPC (traffic type ALL) to a
             CloudWatch log group encrypted with a KMS key (rotation on).
             Default: ``True``: network logs are the evidence of what crossed the

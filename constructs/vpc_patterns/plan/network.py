@@ -31,6 +31,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.azs import (
@@ -296,20 +297,10 @@ def _check_gateway_endpoints(gateway_endpoints: object) -> list[str]:
     return services
 
 
-def plan_network(
-    *,
-    cidr: str = DEFAULT_CIDR,
-    max_azs: int | None = None,
-    availability_zones: Sequence[str] | None = None,
-    availability_zone_ids: Sequence[str] | None = None,
-    tiers: Sequence[Tier] | None = None,
-    az_slots: int = DEFAULT_AZ_SLOTS,
-    nat: NatProvider | None = None,
-    gateway_endpoints: Sequence[str] = GATEWAY_ENDPOINT_SERVICES,
-) -> VpcPlan:
-    """Validate the inputs and compute the network. Raises :class:`ConfigError`.
-
-    Args:
+#: The ``Args:`` entries of the network options, written once: the docstrings
+#: of :func:`plan_network` and of ``BestPracticeVpc`` (which takes the same
+#: options) include them where they say ``<network options>``.
+NETWORK_OPTION_DOCS = """\
         cidr: the VPC's IPv4 range, /16 to /28; host bits, loopback,
             link-local and multicast ranges are refused. Default:
             ``"10.0.0.0/16"`` (:data:`DEFAULT_CIDR`): the largest VPC AWS
@@ -341,6 +332,38 @@ def plan_network(
             ``dynamodb``, attached to every private and isolated route table;
             ``()`` for none. Default: ``("s3", "dynamodb")``: gateway endpoints
             are free and keep that traffic off the NATs, which charge per GB.
+"""
+_NETWORK_OPTIONS_MARK = "        <network options>\n"
+
+_Documented = TypeVar("_Documented")
+
+
+def with_network_option_docs(obj: _Documented) -> _Documented:
+    """Put :data:`NETWORK_OPTION_DOCS` where ``obj``'s docstring says
+    ``<network options>`` (a function or a class)."""
+    doc = obj.__doc__ or ""
+    if _NETWORK_OPTIONS_MARK not in doc:
+        raise ValueError(f"{obj!r}: no '<network options>' line in its docstring")
+    obj.__doc__ = doc.replace(_NETWORK_OPTIONS_MARK, NETWORK_OPTION_DOCS)
+    return obj
+
+
+@with_network_option_docs
+def plan_network(
+    *,
+    cidr: str = DEFAULT_CIDR,
+    max_azs: int | None = None,
+    availability_zones: Sequence[str] | None = None,
+    availability_zone_ids: Sequence[str] | None = None,
+    tiers: Sequence[Tier] | None = None,
+    az_slots: int = DEFAULT_AZ_SLOTS,
+    nat: NatProvider | None = None,
+    gateway_endpoints: Sequence[str] = GATEWAY_ENDPOINT_SERVICES,
+) -> VpcPlan:
+    """Validate the inputs and compute the network. Raises :class:`ConfigError`.
+
+    Args:
+        <network options>
     """
     vpc = parse_vpc_cidr(cidr)
     if isinstance(az_slots, bool) or not isinstance(az_slots, int) or not 1 <= az_slots <= 8:
