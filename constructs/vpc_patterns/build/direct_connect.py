@@ -4,7 +4,7 @@ existing Direct Connect gateway.
 CloudFormation has no Direct Connect resources, so the association is a
 custom resource: a small inline Lambda function
 (``handlers/direct_connect.py``, built by
-:func:`~vpc_patterns.default_sg.inline_handler`: Python, its own encrypted log
+:func:`~vpc_patterns.build.default_sg.inline_handler`: Python, its own encrypted log
 group, reserved concurrency 1, a customer-managed policy) that calls the
 Direct Connect API:
 

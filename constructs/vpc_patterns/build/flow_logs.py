@@ -224,7 +224,7 @@ def build_cloudwatch_flow_logs(
 def logs_service_key(scope: Construct, id: str, *, description: str,
                      removal_policy: RemovalPolicy) -> kms.Key:
     """A KMS key (rotation on) that CloudWatch Logs of this account and region
-    may use for its log groups (:func:`vpc_patterns.keys.logs_key`)."""
+    may use for its log groups (:func:`vpc_patterns.build.keys.logs_key`)."""
     return logs_key(scope, id, description=description, removal_policy=removal_policy)
 
 

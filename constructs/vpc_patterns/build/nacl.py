@@ -30,14 +30,14 @@ from vpc_patterns.plan.naming import ACL_FINDING_PREFIX, METADATA_KEY, TAG_TIER
 VPC3_REASON = (
     "Subnet-level network ACLs are a deliberate second layer under the security groups "
     "(defence in depth for NIST SC-7 and PCI DSS 1.2/1.3). The rules are generated per tier by "
-    "vpc_patterns.nacl.plan_acls, which checks before synthesis that every admitted packet's "
+    "vpc_patterns.plan.nacl.plan_acls, which checks before synthesis that every admitted packet's "
     "reply is admitted (stateless return traffic) and that no rule is shadowed, and reports "
     "any finding as a warning; this ACL holds only its own tier's subnets."
 )
 
 
 class TierNetworkAcls(Construct):
-    """A network ACL per tier of a :class:`~vpc_patterns.vpc.BestPracticeVpc`.
+    """A network ACL per tier of a :class:`~vpc_patterns.build.vpc.BestPracticeVpc`.
 
     ``TierNetworkAcls(scope, id, network=net)`` plans the ACLs from
     ``net.plan`` with the options below; or pass ``acl_plan=`` to build a plan
@@ -214,7 +214,7 @@ class TierNetworkAcls(Construct):
         )
         # NACL entries carry no description in EC2; keep it in the template,
         # with where the rule came from and whether it only admits replies
-        # (read by vpc_patterns.analysis: a reply-only rule opens no port to
+        # (read by vpc_patterns.check: a reply-only rule opens no port to
         # new connections). One call: every jsii call costs synthesis time.
         entry.add_metadata(METADATA_KEY, {
             "description": r.description, "origin": origin, "reply": bool(r.reply),

@@ -6,7 +6,7 @@ tiers (``private`` by default), a route to the other VPC's CIDR through it
 (planned by :func:`plan_peering_routes`, rendered by
 :func:`vpc_patterns.build.routes.render_route` like every route of the
 network): on the requester side always, on the accepter side when the accepter is a
-:class:`~vpc_patterns.vpc.BestPracticeVpc` of this app. A VPC outside the app
+:class:`~vpc_patterns.build.vpc.BestPracticeVpc` of this app. A VPC outside the app
 is described by :class:`PeerVpc` (its id and CIDR; ``owner_id`` and the
 ``role_arn`` of a role in that account that may accept, for another account;
 ``region`` for another region); routes on its side are its owner's to add.
@@ -38,7 +38,7 @@ DNS resolution across the peering
 ``AWS::EC2::VPCPeeringConnection`` has no DNS property; the option lives in
 the peering's *options*, set with ``ec2:ModifyVpcPeeringConnectionOptions``
 once the connection is active. With ``dns_resolution=True`` a small inline
-custom resource (:mod:`vpc_patterns.handlers.peering_dns`; its role may call
+custom resource (:mod:`vpc_patterns.build.handlers.peering_dns`; its role may call
 only that action, only on this peering) turns on
 ``AllowDnsResolutionFromRemoteVpc``, so a public DNS hostname of an instance in
 one VPC resolves to its private IP when queried from the other:

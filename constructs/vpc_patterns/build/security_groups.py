@@ -1,4 +1,4 @@
-"""WorkloadSecurityGroups: the CDK skin over :mod:`vpc_patterns.security_groups`.
+"""WorkloadSecurityGroups: the CDK skin over :mod:`vpc_patterns.plan.security_groups`.
 
 L1 resources, so what is written is exactly what was declared:
 
@@ -13,7 +13,7 @@ L1 resources, so what is written is exactly what was declared:
 
 Each rule given ``open_to_world_reason`` or ``all_protocols_reason``
 acknowledges exactly the cdk-nag findings it causes
-(:func:`~vpc_patterns.security_groups.nag_rule_ids`) on the one resource
+(:func:`~vpc_patterns.plan.security_groups.nag_rule_ids`) on the one resource
 that holds it, with the user's reason.
 """
 

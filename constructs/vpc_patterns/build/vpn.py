@@ -1,13 +1,13 @@
-"""Site-to-site VPN: the CDK skin over a :class:`~vpc_patterns.vpn_plan.VpnPlan`.
+"""Site-to-site VPN: the CDK skin over a :class:`~vpc_patterns.plan.vpn.VpnPlan`.
 
-Every input is checked by :func:`~vpc_patterns.vpn_plan.plan_vpn` (pure
+Every input is checked by :func:`~vpc_patterns.plan.vpn.plan_vpn` (pure
 Python) before the first resource exists; this module only builds:
 
 * :class:`VirtualPrivateGateway`: ``AWS::EC2::VPNGateway`` (Amazon-side ASN),
   its ``AWS::EC2::VPCGatewayAttachment``, and one
   ``AWS::EC2::VPNGatewayRoutePropagation`` on the route tables of the chosen
   tiers (private and isolated by default), created after the attachment. A
-  Direct Connect association (:mod:`vpc_patterns.direct_connect`) uses the
+  Direct Connect association (:mod:`vpc_patterns.build.direct_connect`) uses the
   same gateway.
 * :class:`SiteToSiteVpn`: ``AWS::EC2::CustomerGateway``, the
   ``AWS::EC2::VPNConnection`` with both tunnels' options, one
@@ -56,7 +56,7 @@ replacement:
 
 Both notify a topic (the user's, or one made here: KMS-encrypted with its own
 rotated key, TLS-only, publishable only by this account's alarms, as
-:class:`~vpc_patterns.monitoring.NetworkMonitoring` does) on ALARM and OK.
+:class:`~vpc_patterns.build.monitoring.NetworkMonitoring` does) on ALARM and OK.
 
 The module runs just past 500 lines: the constructs document every option with
 its default and the reason for it.
@@ -123,7 +123,7 @@ _ROTATION_REASON = (
     "the on-premises device in the same change window, one tunnel at a time, so the connection "
     "never loses both tunnels. Rotation is an operator procedure (README), not a schedule.")
 #: Output names (each prefixed with the construct's output prefix); the
-#: operator's tool (vpc_patterns.vpn_config) reads them.
+#: operator's tool (vpc_patterns.cli.vpn_config) reads them.
 OUTPUT_NAMES = (
     "VpnConnectionId", "VpnGatewayId", "CustomerGatewayId", "CustomerGatewayIp", "CustomerBgpAsn",
     "AmazonSideAsn", "Routing", "StaticRoutes", "VpcCidr", "Tunnel1InsideCidr", "Tunnel2InsideCidr",
@@ -276,7 +276,7 @@ class SiteToSiteVpn(Construct):
         if virtual_private_gateway is not None:
             if not isinstance(virtual_private_gateway, VirtualPrivateGateway):
                 raise ConfigError(f"virtual_private_gateway {virtual_private_gateway!r} must be "
-                                  "a vpc_patterns.vpn.VirtualPrivateGateway")
+                                  "a vpc_patterns.VirtualPrivateGateway")
             if virtual_private_gateway.network is not network:
                 raise ConfigError(f"virtual_private_gateway {virtual_private_gateway.node.path} "
                                   f"is attached to another network than {network.node.path}")

@@ -1,7 +1,7 @@
 """The fixed monthly charges a synthesized network implies.
 
 Pure Python, no CDK import: :func:`estimate_monthly_cost` reads a
-:class:`~vpc_patterns.analysis.VpcModel` (see :mod:`vpc_patterns.analysis`)
+:class:`~vpc_patterns.check.VpcModel` (see :mod:`vpc_patterns.check`)
 and prices what runs every hour whether traffic flows or not:
 
 * NAT gateway hours (public and private NAT gateways alike);

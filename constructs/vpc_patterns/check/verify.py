@@ -35,7 +35,7 @@ from vpc_patterns.plan.intents import (
 
 
 def inferred_default_intents(model: VpcModel) -> tuple[Intent, ...]:
-    """:func:`~vpc_patterns.intents.default_intents` for the layout the
+    """:func:`~vpc_patterns.plan.intents.default_intents` for the layout the
     template shows: tiers and kinds from the subnets' tags, a NAT per AZ when
     every private subnet's AZ holds a NAT, the endpoints that exist, and the
     public ports only when the public subnets have their own network ACL."""

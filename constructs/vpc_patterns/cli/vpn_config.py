@@ -1,5 +1,5 @@
 """The operator's tool: render the on-premises side of a deployed
-:class:`~vpc_patterns.vpn.SiteToSiteVpn`.
+:class:`~vpc_patterns.build.vpn.SiteToSiteVpn`.
 
 ``python -m vpc_patterns vpn-config --outputs FILE --vpn-connections FILE --out DIR``
 
@@ -72,7 +72,7 @@ from vpc_patterns.plan.vpn import (
 )
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-#: Output names of vpc_patterns.vpn.SiteToSiteVpn (kept here so this tool
+#: Output names of vpc_patterns.build.vpn.SiteToSiteVpn (kept here so this tool
 #: needs no CDK import).
 REQUIRED_OUTPUTS = (
     "VpnConnectionId", "VpnGatewayId", "CustomerGatewayIp", "CustomerBgpAsn", "AmazonSideAsn",
@@ -460,7 +460,7 @@ def add_vpn_config_command(subparsers: argparse._SubParsersAction) -> argparse.A
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m vpc_patterns.vpn_config ...`` (the same as ``vpn-config``)."""
+    """``python -m vpc_patterns.cli.vpn_config ...`` (the same as ``vpn-config``)."""
     parser = argparse.ArgumentParser(prog="python -m vpc_patterns")
     add_vpn_config_command(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["vpn-config", *(sys.argv[1:] if argv is None else argv)])

@@ -552,7 +552,7 @@ def plan_intents(plan: VpcPlan, extra: Sequence[Intent], defaults: bool, *,
         raise ConfigError(f"default_intents {defaults!r} must be True or False")
     if isinstance(extra, Intent) or not all(isinstance(i, Intent) for i in extra):
         raise ConfigError(
-            f"intents {extra!r} must be a list of vpc_patterns.intents.Intent "
+            f"intents {extra!r} must be a list of vpc_patterns.Intent "
             "(e.g. [Intent.reaches('private', 'isolated', [5432])])"
         )
     active = {t.tier: t.kind.value for t in plan.tiers if not t.reserved}

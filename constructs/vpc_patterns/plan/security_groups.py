@@ -1,6 +1,6 @@
 """Security groups as data: declare a workload tier's groups, validated in pure Python.
 
-Nothing here imports aws_cdk; :mod:`vpc_patterns.security_groups_construct`
+Nothing here imports aws_cdk; :mod:`vpc_patterns.build.security_groups`
 builds what :func:`plan_security_groups` accepted.
 
 A security group is stateful (replies are always let back) and holds only
@@ -55,7 +55,7 @@ SECURITY_GROUPS_PER_INTERFACE_HARD_LIMIT = 16
 #: AWS's default quota of inbound (and, separately, outbound) rules per group.
 MAX_RULES_PER_DIRECTION = 60
 #: A reason becomes a cdk-nag acknowledgment, which must say why this resource
-#: is compliant in spirit (vpc_patterns.compliance.acknowledge asks 40+ chars).
+#: is compliant in spirit (vpc_patterns.build.compliance.acknowledge asks 40+ chars).
 MIN_REASON_CHARS = 40
 #: Descriptions of groups and rules: up to 255 characters of this set, which is
 #: all EC2 accepts in a VPC (an apostrophe fails the deploy, not the synth).

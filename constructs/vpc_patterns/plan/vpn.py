@@ -1,9 +1,9 @@
 """Site-to-site VPN as data: validation and defaults, no CDK import.
 
-:func:`plan_vpn` checks every input of :class:`~vpc_patterns.vpn.SiteToSiteVpn`
+:func:`plan_vpn` checks every input of :class:`~vpc_patterns.build.vpn.SiteToSiteVpn`
 against what AWS accepts and returns a frozen :class:`VpnPlan`; the construct
 only turns the plan into CloudFormation, and the operator's tool
-(:mod:`vpc_patterns.vpn_config`) reads the same :class:`TunnelOptions` back
+(:mod:`vpc_patterns.cli.vpn_config`) reads the same :class:`TunnelOptions` back
 from the stack outputs to render the on-premises side. Bad input raises
 :class:`~vpc_patterns.ConfigError` naming the value and what is accepted.
 

@@ -95,7 +95,7 @@ def write_reports(paths: Sequence[str | Path], out_dir: str | Path, *,
                   prices: PriceTable | None = None) -> list[tuple[StackReport, Path, Path]]:
     """Verify the templates under ``paths`` and write ``<stack>.md`` and
     ``<stack>.html`` into ``out_dir`` (created). Raises TemplateError or
-    ConfigError like :func:`~vpc_patterns.analysis.verify_paths`."""
+    ConfigError like :func:`~vpc_patterns.check.verify_paths`."""
     if region is not None:  # a region the caller names must be priced: fail before writing
         (prices or load_prices()).region(region)
     report = verify_paths(paths, extra_intents=extra_intents)

@@ -309,7 +309,7 @@ def plan_acls(
         for r in rules:
             if not isinstance(r, AclRule):
                 raise ConfigError(
-                    f"user_rules[{tier!r}] entry {r!r} is not a vpc_patterns.nacl.AclRule"
+                    f"user_rules[{tier!r}] entry {r!r} is not a vpc_patterns.AclRule"
                 )
 
     reachable_from = {} if reachable_from is None else reachable_from
