@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-
 from aws_cdk import Tags
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
@@ -158,7 +157,7 @@ class RegionalNatGatewayBuilder(NatBuilder):
                 vpc, "InternetGatewayAttachment", vpc_id=vpc.vpc_id,
                 internet_gateway_id=igw.ref)
         attachment = vpc.node.try_find_child("InternetGatewayAttachment")
-        assert attachment is not None
+        assert isinstance(attachment, ec2.CfnVPCGatewayAttachment)
         return attachment
 
     def build(self, nat: NatPlan, subnet_ref: str) -> BuiltNat:

@@ -11,6 +11,10 @@ and limit what the private subnets can send through it, so they are applied.
 The internet is every IPv4 address outside the VPC's CIDRs and outside the
 private, shared, loopback, link-local, multicast and reserved ranges
 (:data:`~.ranges.NON_INTERNET`).
+
+The module runs past 500 lines because egress is followed through every kind
+of hop the library builds (internet gateway, zonal and regional NAT gateways,
+NAT instances) in one analyzer, whose questions share its caches.
 """
 
 from __future__ import annotations

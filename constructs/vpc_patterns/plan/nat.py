@@ -16,6 +16,10 @@ metrics, one monitoring kind (``vpc_patterns.plan.monitoring``).
 :func:`hourly_list_price` gives an hourly list price of the newest
 ``vpc_patterns/data/prices-YYYY-MM.json``, read by :mod:`vpc_patterns.plan.prices`
 (prices live only there).
+
+The module runs past 500 lines because each strategy's validation lives with
+it: the regional NAT gateway's per-AZ addresses are checked against the VPC's
+AZs (by index, name or id) with a message per mistake.
 """
 
 from __future__ import annotations
