@@ -4,7 +4,9 @@ A builder turns the :class:`~vpc_patterns.plan.nat.NatPlan` entries of its kind
 into constructs under the VPC and says what the private routes point at
 (:class:`BuiltNat`): ``NatGatewayBuilder`` makes an Elastic IP and a
 ``CfnNatGateway``, ``NatInstanceBuilder`` a ``SelfHealingNatInstance`` (and, on
-its first NAT, the security group all of them share). A builder also says
+its first NAT, the security group all of them share), ``RegionalNatGatewayBuilder``
+a regional ``CfnNatGateway`` (its Elastic IPs in manual mode, and the VPC's
+internet gateway when no public tier made one). A builder also says
 which id the CloudWatch metrics of a NAT it built are keyed by, for
 ``NetworkMonitoring``. A new strategy registers its builder with
 :func:`register_nat_builder`; ``BestPracticeVpc`` asks :func:`nat_builder`
@@ -14,7 +16,7 @@ for the builder of each planned NAT's kind.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_cdk import Tags
 from aws_cdk import aws_ec2 as ec2
@@ -22,7 +24,7 @@ from constructs import Construct
 
 from vpc_patterns.build.nat_instance import SelfHealingNatInstance
 from vpc_patterns.errors import ConfigError
-from vpc_patterns.plan.nat import NatKind, NatPlan
+from vpc_patterns.plan.nat import NatKind, NatPlan, regional_eip_id
 
 if TYPE_CHECKING:  # pragma: no cover
     from vpc_patterns.build.vpc import BestPracticeVpc
@@ -134,3 +136,54 @@ class NatInstanceBuilder(NatBuilder):
     @staticmethod
     def metric_dimension_value(vpc: BestPracticeVpc, construct_id: str) -> str:
         return vpc.nat_instances[construct_id].auto_scaling_group.ref
+
+
+@register_nat_builder
+class RegionalNatGatewayBuilder(NatBuilder):
+    """A regional NAT gateway (``AvailabilityMode: regional``, ``VpcId``, no
+    subnet): in manual mode one ``AvailabilityZoneAddresses`` entry per AZ,
+    with the Elastic IPs it asked for created here. A regional NAT gateway
+    reaches the internet through the VPC's internet gateway, so one is made
+    (``InternetGateway`` and its attachment) when no public tier made it."""
+
+    kind = NatKind.REGIONAL_GATEWAY
+
+    def _internet_gateway_attachment(self) -> Construct:
+        vpc = self.vpc
+        if vpc.internet_gateway is None:
+            igw = vpc.internet_gateway = ec2.CfnInternetGateway(
+                vpc, "InternetGateway", tags=vpc._tags("igw"))
+            return ec2.CfnVPCGatewayAttachment(
+                vpc, "InternetGatewayAttachment", vpc_id=vpc.vpc_id,
+                internet_gateway_id=igw.ref)
+        attachment = vpc.node.try_find_child("InternetGatewayAttachment")
+        assert isinstance(attachment, ec2.CfnVPCGatewayAttachment)
+        return attachment
+
+    def build(self, nat: NatPlan, subnet_ref: str) -> BuiltNat:
+        vpc = self.vpc
+        attachment = self._internet_gateway_attachment()
+        addresses: list[ec2.CfnNatGateway.AvailabilityZoneAddressProperty] | None = None
+        if nat.az_addresses is not None:
+            addresses = []
+            for a in nat.az_addresses:
+                ids = list(a.allocation_ids) + [
+                    ec2.CfnEIP(vpc, regional_eip_id(nat, a, i), domain="vpc",
+                               tags=vpc._tags(f"nat-regional-{a.az.label}")).attr_allocation_id
+                    for i in range(a.eip_count)
+                ]
+                az: dict[str, Any] = vpc._az_props(a.az)
+                addresses.append(ec2.CfnNatGateway.AvailabilityZoneAddressProperty(
+                    allocation_ids=ids, **az))
+        gw = ec2.CfnNatGateway(
+            vpc, nat.construct_id, availability_mode="regional", connectivity_type="public",
+            vpc_id=vpc.vpc_id, availability_zone_addresses=addresses,
+            tags=vpc._tags("nat-regional"),
+        )
+        gw.node.add_dependency(attachment)
+        vpc.nat_gateways[nat.construct_id] = gw
+        return BuiltNat(gw, gw.ref)
+
+    @staticmethod
+    def metric_dimension_value(vpc: BestPracticeVpc, construct_id: str) -> str:
+        return vpc.nat_gateways[construct_id].ref

@@ -343,7 +343,8 @@ class BestPracticeVpc(Construct):
         for n in self.plan.nats:
             if n.kind not in builders:
                 builders[n.kind] = nat_builder(n.kind)(self)
-            nat = builders[n.kind].build(n, self._subnet_refs[n.subnet])
+            # a regional NAT gateway sits in no subnet (subnet "")
+            nat = builders[n.kind].build(n, self._subnet_refs[n.subnet] if n.subnet else "")
             route_target = n.strategy.route_target
             assert route_target is not None
             self.add_route_target(route_target, n.construct_id, nat.target_ref)

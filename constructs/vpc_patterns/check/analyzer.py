@@ -11,6 +11,10 @@ and limit what the private subnets can send through it, so they are applied.
 The internet is every IPv4 address outside the VPC's CIDRs and outside the
 private, shared, loopback, link-local, multicast and reserved ranges
 (:data:`~.ranges.NON_INTERNET`).
+
+The module runs past 500 lines because egress is followed through every kind
+of hop the library builds (internet gateway, zonal and regional NAT gateways,
+NAT instances) in one analyzer, whose questions share its caches.
 """
 
 from __future__ import annotations
@@ -38,11 +42,13 @@ from vpc_patterns.check.answers import (
     TierFlow,
 )
 from vpc_patterns.check.model import (
+    NatGateway,
     NetworkAcl,
     Route,
     RouteTable,
     SecurityGroup,
     Subnet,
+    Target,
     TargetKind,
     VpcModel,
 )
@@ -221,6 +227,9 @@ class NetworkAnalyzer:
             req, rep = direct_hops(acl, sub.logical_id, None, None)
             flow = evaluate_flow(self.evaluator, src, space, req, rep, approximate=approx)
             return self._path_from_flow("egress", tuple(steps), space, flow)
+        regional = self.regional_nat(t)
+        if regional is not None:
+            return self._egress_via_regional_nat(sub, src, approx, space, regional, steps)
         if kind in (TargetKind.NAT_GATEWAY, TargetKind.NAT_INSTANCE):
             if t.private_nat:
                 return InternetPath("egress", NO, f"NAT gateway {t.ref} is private (no internet)",
@@ -421,6 +430,52 @@ class NetworkAnalyzer:
         fallback = () if route is not None else tuple(self.lookup(rt, self.internet))
         return EndpointAnswer(sub, rt, service, route, fallback)
 
+    # -- regional NAT gateways -------------------------------------------------
+    def regional_nat(self, target: Target) -> NatGateway | None:
+        """The regional NAT gateway (AvailabilityMode regional) ``target``
+        names, None when it names none of this VPC's."""
+        if target.kind is not TargetKind.NAT_GATEWAY:
+            return None
+        return next((n for n in self.model.nat_gateways
+                     if n.regional and n.logical_id == target.ref), None)
+
+    @staticmethod
+    def regional_serves(sub: Subnet, nat: NatGateway) -> bool | None:
+        """Whether regional NAT gateway ``nat`` has a presence in ``sub``'s
+        AZ: always in automatic mode (it expands to every AZ with subnets);
+        in manual mode only in the AZs its AvailabilityZoneAddresses list
+        (None: an AZ cannot be compared)."""
+        if nat.zones is None:
+            return True
+        answers = [same_az(sub.az, z) for z in nat.zones]
+        if True in answers:
+            return True
+        return None if None in answers else False
+
+    def _egress_via_regional_nat(self, sub: Subnet, src: IntervalSet, approx: bool,
+                                 space: IntervalSet, nat: NatGateway,
+                                 steps: list[Step]) -> InternetPath:
+        """A regional NAT gateway: no subnet of its own; it reaches the
+        internet through the VPC's internet gateway, which must be attached."""
+        if nat.private:
+            return InternetPath("egress", NO, f"NAT gateway {nat.logical_id} is private (no "
+                                "internet)", tuple(steps), space)
+        if not self._igw_attached():
+            return InternetPath(
+                "egress", NO, f"regional NAT gateway {nat.logical_id} reaches the internet "
+                "through the VPC's internet gateway, and none is attached to the VPC",
+                tuple(steps), space)
+        serves = self.regional_serves(sub, nat)
+        if serves is not True:
+            return InternetPath(
+                "egress", NO if serves is False else UNKNOWN,
+                f"regional NAT gateway {nat.logical_id} (manual mode) "
+                + ("lists no addresses for" if serves is False else "cannot be matched with")
+                + f" the AZ of {sub.logical_id}", tuple(steps), space)
+        req, rep = direct_hops(self.acl_of(sub), sub.logical_id, None, None)
+        flow = evaluate_flow(self.evaluator, src, space, req, rep, approximate=approx)
+        return self._path_from_flow("egress", tuple(steps), space, flow)
+
     def nat_routes(self, subnet_id: str) -> list[AzAnswer]:
         """Every route of the subnet towards internet addresses whose target
         is a NAT (gateway or instance), with whether the NAT is in the
@@ -433,7 +488,9 @@ class NetworkAnalyzer:
                 continue
             if r.cidr is not None and not (cidr_set(r.cidr) & self.internet):
                 continue
-            out.append(AzAnswer(sub, rt, r, same_az(sub.az, r.target.az)))
+            regional = self.regional_nat(r.target)
+            out.append(AzAnswer(sub, rt, r, same_az(sub.az, r.target.az) if regional is None
+                                else self.regional_serves(sub, regional)))
         return out
 
     def external_routes(self, subnet_id: str) -> list[Route]:

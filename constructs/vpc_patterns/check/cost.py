@@ -4,7 +4,10 @@ Pure Python, no CDK import: :func:`estimate_monthly_cost` reads a
 :class:`~vpc_patterns.check.VpcModel` (see :mod:`vpc_patterns.check`)
 and prices what runs every hour whether traffic flows or not:
 
-* NAT gateway hours (public and private NAT gateways alike);
+* NAT gateway hours (public and private NAT gateways alike); a regional NAT
+  gateway is charged the NAT gateway hour once per AZ it is active in (the
+  AZs its AvailabilityZoneAddresses list, else every AZ the VPC has subnets
+  in: automatic mode expands to those), see the price file's ``sources``;
 * public IPv4 address hours: the Elastic IP of each public NAT gateway and
   the public address of each NAT instance (it needs one to reach the
   internet gateway);
@@ -265,7 +268,9 @@ def estimate_monthly_cost(vpc_model: VpcModel, region: str | None = None, *,
     lines: list[CostLine] = []
     notes: list[str] = []
 
-    gws = list(vpc_model.nat_gateways)
+    regional = [g for g in vpc_model.nat_gateways if g.regional]
+    gws = [g for g in vpc_model.nat_gateways if not g.regional]
+    regional_ips = _regional_nat_lines(vpc_model, regional, rp, hours, lines)
     if gws:
         private = [g.logical_id for g in gws if g.private]
         lines.append(CostLine(
@@ -292,6 +297,7 @@ def estimate_monthly_cost(vpc_model: VpcModel, region: str | None = None, *,
             f"{', '.join(sorted(rp.ec2_hour))}"))
 
     public = [f"Elastic IP of {g.logical_id}" for g in gws if not g.private]
+    public += regional_ips
     public += [f"public address of NAT instance {n.logical_id}" for n in nats]
     if public:
         lines.append(CostLine(
@@ -299,6 +305,8 @@ def estimate_monthly_cost(vpc_model: VpcModel, region: str | None = None, *,
             tuple(public), " and ".join(
                 w for w, n in (("one Elastic IP per public NAT gateway",
                                 sum(1 for g in gws if not g.private)),
+                               ("the regional NAT gateways' addresses (those listed; in "
+                                "automatic mode at least one per AZ)", len(regional_ips)),
                                ("one public address per NAT instance", len(nats))) if n)))
 
     itf = list(vpc_model.interface_endpoints)
@@ -330,6 +338,29 @@ def estimate_monthly_cost(vpc_model: VpcModel, region: str | None = None, *,
         currency=table.currency, hours_per_month=hours, lines=tuple(lines),
         excludes=table.excludes, notes=tuple(notes),
     )
+
+
+def _regional_nat_lines(model: VpcModel, regional: list[Any], rp: RegionPrices, hours: int,
+                        lines: list[CostLine]) -> list[str]:
+    """Add the AZ-hours of the regional NAT gateways to ``lines``; return
+    their public addresses (one entry each)."""
+    if not regional:
+        return []
+    subnet_azs = {s.az for s in model.subnets}
+    units: list[str] = []
+    ips: list[str] = []
+    for g in regional:
+        azs = len(g.zones) if g.zones is not None else max(1, len(subnet_azs))
+        mode = "manual" if g.zones is not None else "automatic"
+        units += [f"{g.logical_id} ({mode} mode, AZ {i + 1} of {azs})" for i in range(azs)]
+        if not g.private:
+            count = g.addresses if g.zones is not None else azs
+            ips += [f"address {i + 1} of {g.logical_id}" for i in range(count)]
+    lines.append(CostLine(
+        "regional_nat_gateway", "Regional NAT gateway AZ-hours", len(units),
+        rp.nat_gateway_hour, hours, tuple(units),
+        "the NAT gateway hour, once per AZ the gateway is active in"))
+    return ips
 
 
 def estimate_all(models: Iterable[VpcModel], region: str | None = None, *,

@@ -257,6 +257,10 @@ def _egress_in_az(intent: EgressInAz, an: NetworkAnalyzer) -> IntentResult:
                 findings.append(Finding(
                     UNKNOWN, f"{s.logical_id}: the AZ of {t.ref} cannot be compared with the "
                              "subnet's", a.steps))
+            elif an.regional_nat(t) is not None:
+                evidence.append(Finding(PASS, f"{s.logical_id} leaves through regional NAT "
+                                              f"gateway {t.ref}, which serves its AZ from that "
+                                              "AZ", a.steps))
             else:
                 evidence.append(Finding(PASS, f"{s.logical_id} leaves through {t.ref} in its own "
                                               "AZ", a.steps))

@@ -273,6 +273,13 @@ class NatGateway:
     subnet: str | None
     az: str | None
     private: bool = False
+    #: AvailabilityMode regional: in no subnet, present in the VPC's AZs.
+    regional: bool = False
+    #: regional: the VPC it is in (VpcId); its manual-mode AZ keys, None in
+    #: automatic mode; how many Elastic IPs it names (manual mode).
+    vpc: str | None = None
+    zones: tuple[str, ...] | None = None
+    addresses: int = 0
 
 
 @dataclass(frozen=True)

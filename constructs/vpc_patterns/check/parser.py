@@ -99,7 +99,8 @@ class Builder(RouteParser, RuleParser):
                 gateway_endpoints=tuple(g for g, v in gw_eps if v == vpc),
                 interface_endpoints=tuple(g for g, v in if_eps if v == vpc),
                 nat_gateways=tuple(n for n in nat_gw.values()
-                                   if n.subnet and subnet_vpc.get(n.subnet) == vpc),
+                                   if (n.subnet and subnet_vpc.get(n.subnet) == vpc)
+                                   or (n.regional and n.vpc == vpc)),
                 nat_instances=tuple(n for n in nat_inst.values()
                                     if n.subnet and subnet_vpc.get(n.subnet) == vpc),
                 gateways=tuple(g for g, vs in gateways.values() if vpc in vs or not vs),

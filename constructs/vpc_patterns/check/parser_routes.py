@@ -23,7 +23,14 @@ from vpc_patterns.check.model import (
     TargetKind,
     VpnConnection,
 )
-from vpc_patterns.check.parser_base import TemplateReader, az_of, mapping, refs, service_of
+from vpc_patterns.check.parser_base import (
+    TemplateReader,
+    az_key,
+    az_of,
+    mapping,
+    refs,
+    service_of,
+)
 from vpc_patterns.plan.naming import TAG_NAT_INTERFACE, TAG_TIER
 from vpc_patterns.plan.routes import RouteTarget
 
@@ -79,9 +86,31 @@ class RouteParser(TemplateReader):
             p = self.r.props(lid)
             sub = self.r.ref(p.get("SubnetId"))
             ctype = (self.r.string(p.get("ConnectivityType")) or "public").lower()
+            if (self.r.string(p.get("AvailabilityMode")) or "zonal").lower() == "regional":
+                out[lid] = self._regional_nat_gateway(lid, p, private=ctype == "private")
+                continue
             out[lid] = NatGateway(lid, sub, az_of(subnets, sub),
                                   private=ctype == "private")
         return out
+
+    def _regional_nat_gateway(self, lid: str, p: Mapping[str, Any], *,
+                              private: bool) -> NatGateway:
+        """A regional NAT gateway: no subnet, its VPC from VpcId, and in
+        manual mode (AvailabilityZoneAddresses) the AZ key of each entry."""
+        entries = self.r.items(p.get("AvailabilityZoneAddresses")) if \
+            "AvailabilityZoneAddresses" in p else None
+        zones: tuple[str, ...] | None = None
+        addresses = 0
+        if entries is not None:
+            zones = tuple(az_key(self.r, e) if isinstance(e, Mapping) else "unknown"
+                          for e in entries)
+            for e in entries:
+                ids = self.r.items(mapping(e).get("AllocationIds")) or []
+                addresses += len(ids)
+        elif "AvailabilityZoneAddresses" in p:
+            zones = ("unknown",)
+        return NatGateway(lid, None, None, private=private, regional=True,
+                          vpc=self.r.ref(p.get("VpcId")), zones=zones, addresses=addresses)
 
     def _nat_instances(self, subnets: Mapping[str, Mapping[str, Any]]) -> dict[str, NatInstance]:
         # instance types of self-healing NAT groups, by the interface tag they share

@@ -31,6 +31,10 @@ NAT gateway (namespace ``AWS/NATGateway``, dimension ``NatGatewayId``):
   whenever traffic leaves the baseline. Both directions are summed and
   compared with the one limit, which errs on the early side.
 
+Regional NAT gateway: the same ``AWS/NATGateway`` alarms and graphs by its
+``NatGatewayId`` (AWS documents no metrics or dimensions of its own for it),
+so one alarm covers all its AZs together.
+
 NAT instance (namespace ``AWS/EC2``, dimension ``AutoScalingGroupName`` of
 its group of one; detailed monitoring is on, so 1-minute data):
 
@@ -371,6 +375,14 @@ class NatGatewayMonitoring(NatMonitoring):
               ("ConnectionEstablishedCount", "Sum"), ("ActiveConnectionCount", "Maximum")),
             g("errors and drops", ("ErrorPortAllocation", "Sum"), ("PacketsDropCount", "Sum")),
         )
+
+
+@register_nat_monitoring
+class RegionalNatGatewayMonitoring(NatGatewayMonitoring):
+    """A regional NAT gateway: the NAT gateway alarms and graphs, by its one
+    ``NatGatewayId`` (the metrics sum its AZs)."""
+
+    kind = "regional-nat-gateway"
 
 
 @register_nat_monitoring

@@ -16,12 +16,16 @@ metrics, one monitoring kind (``vpc_patterns.plan.monitoring``).
 :func:`hourly_list_price` gives an hourly list price of the newest
 ``vpc_patterns/data/prices-YYYY-MM.json``, read by :mod:`vpc_patterns.plan.prices`
 (prices live only there).
+
+The module runs past 500 lines because each strategy's validation lives with
+it: the regional NAT gateway's per-AZ addresses are checked against the VPC's
+AZs (by index, name or id) with a message per mistake.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -40,10 +44,18 @@ class NatKind(str, Enum):
     GATEWAY = "gateway"
     INSTANCE = "instance"
     NONE = "none"
+    REGIONAL_GATEWAY = "regional-gateway"
 
 
 #: The price-file entry of a NAT gateway's hourly charge.
 NAT_GATEWAY_HOUR = "nat_gateway_hour"
+#: The hop of a route to a regional NAT gateway: ``NatGatewayId``, like a zonal one.
+REGIONAL_NAT_GATEWAY = RouteTarget("regional-nat-gateway", "NatGatewayId")
+#: The AZ of a NAT that spans the VPC's AZs (a regional NAT gateway).
+REGIONAL_AZ = AzPlacement(-1, name="regional")
+#: Elastic IPs one AZ of a NAT gateway may use (the NAT gateway quota's maximum).
+MAX_EIPS_PER_NAT_AZ = 8
+_ALLOCATION_ID = re.compile(r"^eipalloc-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,9 @@ class NatProvider:
     * :meth:`instances`: self-healing NAT instances (an Auto Scaling group of
       one per AZ behind a fixed network interface); cheapest, but you own
       patching, and throughput is bound by the instance type.
+    * :meth:`regional_gateway`: one regional NAT gateway for the whole VPC,
+      present in every AZ (no public subnet needed; the VPC still gets an
+      internet gateway).
     * :meth:`none`: no NAT; private tiers are then refused (use isolated).
 
     Args:
@@ -76,12 +91,16 @@ class NatProvider:
         allowed_ports: TCP ports NAT instances forward from the private tiers.
             Default: ``(80, 443)``: package mirrors and HTTPS APIs; anything
             else is a choice to make explicitly.
+        az_addresses: regional NAT gateway only: ``(AZ, allocation ids or EIP
+            count)`` pairs, one per AZ of the VPC (manual mode). Default:
+            ``None``: automatic mode, AWS picks the AZs and the addresses.
     """
 
     kind: NatKind
     count: int | None = None
     instance_type: str = "t4g.nano"
     allowed_ports: tuple[int, ...] = (80, 443)
+    az_addresses: tuple[tuple[int | str, tuple[str, ...] | int], ...] | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -151,6 +170,43 @@ class NatProvider:
         )
 
     @staticmethod
+    def regional_gateway(
+        *, az_addresses: Mapping[int | str, Sequence[str] | int] | None = None,
+    ) -> NatProvider:
+        """One regional NAT gateway (``AvailabilityMode: regional``) for the
+        VPC: it sits in no subnet, serves each AZ from that AZ, and every
+        private route table sends 0.0.0.0/0 to it. The VPC needs no public
+        tier, but gets an internet gateway (a regional NAT gateway reaches the
+        internet through it).
+
+        Args:
+            az_addresses: manual mode: for every AZ of the VPC (keyed by its
+                0-based index, or by its name or id when the VPC lists AZs by
+                name or id), either Elastic IP allocation ids
+                (``["eipalloc-..."]``) or how many Elastic IPs to create
+                (1..8). Default: ``None``: automatic mode: AWS adds the
+                gateway to each AZ that has subnets and allocates its
+                addresses; give addresses when partners allowlist your
+                egress IPs.
+        """
+        if az_addresses is None:
+            return NatProvider(NatKind.REGIONAL_GATEWAY)
+        if not isinstance(az_addresses, Mapping):
+            raise ConfigError(
+                f"regional NAT az_addresses {az_addresses!r} must be a mapping of AZ to "
+                "Elastic IP allocation ids or an EIP count, e.g. {0: 1, 1: ['eipalloc-...']}"
+            )
+        items: list[tuple[int | str, tuple[str, ...] | int]] = []
+        for az, value in az_addresses.items():
+            if isinstance(value, (str, bytes)) or not isinstance(value, (int, Sequence)):
+                raise ConfigError(
+                    f"regional NAT az_addresses[{az!r}] {value!r} must be a list of Elastic "
+                    "IP allocation ids or a count of Elastic IPs to create"
+                )
+            items.append((az, value if isinstance(value, int) else tuple(value)))
+        return NatProvider(NatKind.REGIONAL_GATEWAY, az_addresses=tuple(items))
+
+    @staticmethod
     def none() -> NatProvider:
         """No NAT: private tiers are refused (use isolated tiers)."""
         return NatProvider(NatKind.NONE)
@@ -177,14 +233,31 @@ class NatProvider:
 
 
 @dataclass(frozen=True)
+class NatAzAddresses:
+    """The addresses one AZ of a regional NAT gateway uses (manual mode):
+    existing Elastic IPs by allocation id, or ``eip_count`` new ones."""
+
+    az: AzPlacement
+    allocation_ids: tuple[str, ...] = ()
+    eip_count: int = 0
+
+    @property
+    def address_count(self) -> int:
+        return len(self.allocation_ids) + self.eip_count
+
+
+@dataclass(frozen=True)
 class NatPlan:
-    """One NAT of the plan: its construct id, kind, AZ and the subnet it sits in."""
+    """One NAT of the plan: its construct id, kind, AZ and the subnet it sits
+    in (a regional NAT gateway: AZ :data:`REGIONAL_AZ`, subnet ``""``, and its
+    per-AZ addresses, None in automatic mode)."""
 
     construct_id: str
     kind: NatKind
     az: AzPlacement
     subnet: str
     instance_type: str | None = None
+    az_addresses: tuple[NatAzAddresses, ...] | None = None
 
     @property
     def strategy(self) -> NatStrategy:
@@ -218,6 +291,11 @@ class NatStrategy:
         """Whether private subnets leave through this kind's NATs."""
         return self.route_target is not None
 
+    def hourly_units(self, nat: NatPlan, az_count: int) -> int:
+        """How many :attr:`hourly_price_key` hours ``nat`` is charged per hour
+        (one NAT; a regional NAT gateway: one per AZ it is active in)."""
+        return 1
+
     def check(self, nat: NatProvider, *, public: Sequence[str], private: Sequence[str],
               az_count: int) -> None:
         """Validate ``nat`` for a plan that has private tiers (``private``, by
@@ -239,6 +317,11 @@ class NatStrategy:
 
     def check_options(self, nat: NatProvider) -> None:
         """Validate the options only this kind reads (none by default)."""
+        if nat.az_addresses is not None:
+            raise ConfigError(
+                f"az_addresses apply to NatProvider.regional_gateway() only, not to NAT "
+                f"strategy {nat.kind.value!r}"
+            )
 
     def placements(self, nat: NatProvider,
                    azs: Sequence[AzPlacement]) -> tuple[AzPlacement, ...]:
@@ -318,6 +401,7 @@ class NatInstanceStrategy(NatStrategy):
     accepts_instance_options = True
 
     def check_options(self, nat: NatProvider) -> None:
+        super().check_options(nat)
         if not isinstance(nat.instance_type, str) or not _INSTANCE_TYPE.match(nat.instance_type):
             raise ConfigError(
                 f"NAT instance type {nat.instance_type!r} is not an EC2 instance type "
@@ -352,6 +436,132 @@ class NoNatStrategy(NatStrategy):
     def placements(self, nat: NatProvider,
                    azs: Sequence[AzPlacement]) -> tuple[AzPlacement, ...]:
         return ()
+
+
+@register_nat_strategy
+class RegionalNatGatewayStrategy(NatStrategy):
+    """One regional NAT gateway for the VPC: in no subnet, present in each AZ
+    (automatic mode) or in the AZs given addresses (manual mode, which must
+    name every AZ of the VPC: a manual-mode gateway serves only those)."""
+
+    kind = NatKind.REGIONAL_GATEWAY
+    route_target = REGIONAL_NAT_GATEWAY
+    hourly_price_key = NAT_GATEWAY_HOUR
+    monitoring_kind = "regional-nat-gateway"
+    #: The construct id of the gateway under the VPC.
+    construct_id: ClassVar[str] = "RegionalNatGateway"
+
+    def check(self, nat: NatProvider, *, public: Sequence[str], private: Sequence[str],
+              az_count: int) -> None:
+        # no public tier needed: the gateway sits in no subnet
+        if nat.count is not None:
+            raise ConfigError(
+                f"NAT count {nat.count!r} does not apply to NatProvider.regional_gateway(): "
+                "one regional gateway serves every AZ"
+            )
+        self.check_options(nat)
+
+    def check_options(self, nat: NatProvider) -> None:
+        if nat.az_addresses is None:
+            return
+        if not isinstance(nat.az_addresses, tuple) or not nat.az_addresses:
+            raise ConfigError(
+                f"regional NAT az_addresses {nat.az_addresses!r} must name at least one AZ; "
+                "leave it None for automatic mode"
+            )
+        seen: set[str] = set()
+        for az, value in nat.az_addresses:
+            where = f"regional NAT az_addresses[{az!r}]"
+            if isinstance(value, bool) or not isinstance(value, (int, tuple)):
+                raise ConfigError(f"{where} {value!r} must be a list of Elastic IP allocation "
+                                  "ids or a count of Elastic IPs to create")
+            if isinstance(value, int):
+                if not 1 <= value <= MAX_EIPS_PER_NAT_AZ:
+                    raise ConfigError(
+                        f"{where}: EIP count {value} is out of range; accepted "
+                        f"1..{MAX_EIPS_PER_NAT_AZ} (Elastic IPs per NAT gateway AZ)"
+                    )
+                continue
+            if not value:
+                raise ConfigError(f"{where}: the list of Elastic IP allocation ids is empty; "
+                                  "give at least one, or a count of EIPs to create")
+            if len(value) > MAX_EIPS_PER_NAT_AZ:
+                raise ConfigError(
+                    f"{where} lists {len(value)} Elastic IPs; at most {MAX_EIPS_PER_NAT_AZ} "
+                    "per NAT gateway AZ"
+                )
+            for alloc in value:
+                if not isinstance(alloc, str) or not _ALLOCATION_ID.match(alloc):
+                    raise ConfigError(
+                        f"{where}: {alloc!r} is not an Elastic IP allocation id such as "
+                        "'eipalloc-0123456789abcdef0'"
+                    )
+                if alloc in seen:
+                    raise ConfigError(f"regional NAT az_addresses use {alloc!r} more than once")
+                seen.add(alloc)
+
+    def _addresses(self, nat: NatProvider,
+                   azs: Sequence[AzPlacement]) -> tuple[NatAzAddresses, ...] | None:
+        """The per-AZ addresses, each AZ key resolved against the VPC's AZs
+        (by index, name or id, as the VPC names them)."""
+        if nat.az_addresses is None:
+            return None
+        mode = "name" if azs and azs[0].name else "id" if azs and azs[0].zone_id else "index"
+        by_key: dict[object, AzPlacement] = {
+            (az.name if mode == "name" else az.zone_id if mode == "id" else az.index): az
+            for az in azs
+        }
+        accepted = ", ".join(repr(k) for k in by_key)
+        out: dict[int, NatAzAddresses] = {}
+        for key, value in nat.az_addresses:
+            if mode == "index" and (isinstance(key, bool) or not isinstance(key, int)):
+                raise ConfigError(
+                    f"regional NAT az_addresses key {key!r}: this VPC takes its AZs by index, "
+                    f"so name them by 0-based index ({accepted})"
+                )
+            if key not in by_key:
+                raise ConfigError(
+                    f"regional NAT az_addresses name AZ {key!r}, which the VPC does not use; "
+                    f"its AZs (by {mode}): {accepted}"
+                )
+            az = by_key[key]
+            if az.index in out:
+                raise ConfigError(f"regional NAT az_addresses name AZ {key!r} more than once")
+            out[az.index] = (NatAzAddresses(az, eip_count=value) if isinstance(value, int)
+                             else NatAzAddresses(az, allocation_ids=value))
+        missing = [az for az in azs if az.index not in out]
+        if missing:
+            names = ", ".join(repr(next(k for k, v in by_key.items() if v == az))
+                              for az in missing)
+            raise ConfigError(
+                f"regional NAT az_addresses leave out AZ {names}: in manual mode the gateway "
+                "serves only the AZs listed, and every AZ of the VPC has private subnets; "
+                "give addresses for every AZ, or leave az_addresses None (automatic mode)"
+            )
+        return tuple(out[az.index] for az in azs)
+
+    def plan(self, nat: NatProvider, azs: Sequence[AzPlacement],
+             public_tier: str) -> tuple[NatPlan, ...]:
+        return (NatPlan(construct_id=self.construct_id, kind=nat.kind, az=REGIONAL_AZ,
+                        subnet="", az_addresses=self._addresses(nat, azs)),)
+
+    def serving(self, az: AzPlacement, nats: Sequence[NatPlan]) -> NatPlan:
+        return nats[0]
+
+    def hourly_units(self, nat: NatPlan, az_count: int) -> int:
+        return az_count if nat.az_addresses is None else len(nat.az_addresses)
+
+    def construct_ids(self, nat: NatPlan) -> tuple[tuple[str, str], ...]:
+        return ((nat.construct_id, "the regional NAT gateway"),) + tuple(
+            (regional_eip_id(nat, a, i), "an Elastic IP of the regional NAT gateway")
+            for a in nat.az_addresses or () for i in range(a.eip_count)
+        )
+
+
+def regional_eip_id(nat: NatPlan, addresses: NatAzAddresses, number: int) -> str:
+    """The construct id of the ``number``-th (0-based) Elastic IP the build
+    creates for one AZ of a regional NAT gateway."""
+    return f"{nat.construct_id}Az{addresses.az.index + 1}Eip{number + 1}"
 
 
 # --------------------------------------------------------------------------

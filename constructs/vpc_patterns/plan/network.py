@@ -191,7 +191,8 @@ class VpcPlan:
         """Fixed hourly charge of the NAT gateways (list price of ``region``
         from the newest price file); excludes data processing."""
         key = NAT_GATEWAY_HOUR
-        n = sum(1 for n in self.nats if n.strategy.hourly_price_key == key)
+        n = sum(n.strategy.hourly_units(n, len(self.azs)) for n in self.nats
+                if n.strategy.hourly_price_key == key)
         if n == 0:
             return 0.0
         return round(n * hourly_list_price(key, region) * HOURS_PER_MONTH, 2)
@@ -391,7 +392,8 @@ def plan_network(
     nats: tuple[NatPlan, ...] = ()
     if private:
         strategy.check(nat, public=public, private=private, az_count=len(azs))
-        nats = strategy.plan(nat, azs, public[0])
+        # a strategy that needs no public tier (regional NAT gateway) gets ""
+        nats = strategy.plan(nat, azs, public[0] if public else "")
 
     subnets: list[SubnetPlan] = []
     route_tables: list[RouteTablePlan] = []
