@@ -35,7 +35,7 @@ _ACCEPTED = {
     "availability_zones": "list of AZ names",
     "availability_zone_ids": "list of AZ ids",
     "az_slots": "subnet slots reserved per tier, 1..8",
-    "nat": "gateway-per-az | single-gateway | instances | none",
+    "nat": "gateway-per-az | single-gateway | instances | regional-gateway | none",
     "nat_instance_type": "EC2 instance type of NAT instances",
     "tiers": "list of {name, kind, cidr_mask?, reserved?}",
     "flow_log_retention_days": "CloudWatch Logs retention in days",

@@ -295,3 +295,17 @@ def test_price_file_cites_its_source() -> None:
     data = json.loads(price_files()[-1].read_text())
     source = data["sources"]["regional_nat_gateway"]
     assert "https://aws.amazon.com/vpc/pricing/" in source["urls"] and source["read"]
+
+
+def test_default_intents_claim_az_local_egress_for_a_regional_gateway() -> None:
+    """A regional gateway handles each AZ in that AZ, so the library records
+    (and verify must prove) egress_in_az; a single zonal gateway does not."""
+    from vpc_patterns.plan.intents import plan_intents
+
+    def labels(nat: NatProvider) -> list[str]:
+        plan = plan_network(max_azs=3, nat=nat)
+        return [i.label for i in plan_intents(plan, (), True, public_ports=(80, 443))]
+
+    assert "egress_in_az(private)" in labels(NatProvider.regional_gateway())
+    assert "egress_in_az(private)" not in labels(NatProvider.single_gateway())
+    assert NatProvider.parse("regional-gateway") == NatProvider.regional_gateway()

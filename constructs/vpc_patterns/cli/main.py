@@ -162,7 +162,7 @@ def _add_plan(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tier", action="append", type=_tier, dest="tiers",
                    help="name:kind[:mask] (repeat; default public, private, isolated)")
     p.add_argument("--nat", default="gateway-per-az",
-                   help="gateway-per-az | single-gateway | instances | none")
+                   help="gateway-per-az | single-gateway | instances | regional-gateway | none")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.set_defaults(handler=_plan)
 

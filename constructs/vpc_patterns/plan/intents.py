@@ -558,7 +558,7 @@ def plan_intents(plan: VpcPlan, extra: Sequence[Intent], defaults: bool, *,
     active = {t.tier: t.kind.value for t in plan.tiers if not t.reserved}
     out: list[Intent] = []
     if defaults:
-        per_az = plan.nat.strategy.routes_egress and len(plan.nats) == len(plan.azs)
+        per_az = plan.nat.strategy.egress_stays_in_az(plan.nats, len(plan.azs))
         out.extend(default_intents(
             active, nat_per_az=per_az,
             gateway_endpoints=[g.service for g in plan.gateway_endpoints],

@@ -217,12 +217,14 @@ class NatProvider:
 
         Args:
             value: ``gateway-per-az``, ``single-gateway``, ``instances`` (with
-                the defaults of :meth:`instances`) or ``none``.
+                the defaults of :meth:`instances`), ``regional-gateway`` (automatic
+                mode) or ``none``.
         """
         table = {
             "gateway-per-az": NatProvider.gateway_per_az,
             "single-gateway": NatProvider.single_gateway,
             "instances": NatProvider.instances,
+            "regional-gateway": NatProvider.regional_gateway,
             "none": NatProvider.none,
         }
         if value not in table:
@@ -290,6 +292,11 @@ class NatStrategy:
     def routes_egress(self) -> bool:
         """Whether private subnets leave through this kind's NATs."""
         return self.route_target is not None
+
+    def egress_stays_in_az(self, nats: Sequence[NatPlan], az_count: int) -> bool:
+        """Whether each AZ's private subnets leave through a NAT of their own
+        AZ: true for zonal NATs when there is one per AZ."""
+        return self.routes_egress and len(nats) == az_count
 
     def hourly_units(self, nat: NatPlan, az_count: int) -> int:
         """How many :attr:`hourly_price_key` hours ``nat`` is charged per hour
@@ -450,6 +457,11 @@ class RegionalNatGatewayStrategy(NatStrategy):
     monitoring_kind = "regional-nat-gateway"
     #: The construct id of the gateway under the VPC.
     construct_id: ClassVar[str] = "RegionalNatGateway"
+
+    def egress_stays_in_az(self, nats: Sequence[NatPlan], az_count: int) -> bool:
+        """By construction: the gateway handles each AZ's traffic in that AZ
+        (manual mode lists every AZ, see :meth:`check_options`)."""
+        return True
 
     def check(self, nat: NatProvider, *, public: Sequence[str], private: Sequence[str],
               az_count: int) -> None:
