@@ -187,12 +187,12 @@ def _parse_cidrs(value: Any, vpc: ipaddress.IPv4Network) -> tuple[str, ...]:
         if net is None:
             raise ConfigError(f"on_premises_cidrs: {c!r} is not an aligned IPv4 CIDR such as "
                               "'172.16.0.0/16'")
-        if net.overlaps(vpc):
-            raise ConfigError(f"on_premises_cidrs: {c!r} overlaps the VPC CIDR {vpc}; give only "
-                              "the on-premises ranges whose DNS servers query the VPC")
         if net.prefixlen == 0:
             raise ConfigError("on_premises_cidrs: 0.0.0.0/0 would admit DNS queries from "
                               "anywhere; give the on-premises resolvers' ranges")
+        if net.overlaps(vpc):
+            raise ConfigError(f"on_premises_cidrs: {c!r} overlaps the VPC CIDR {vpc}; give only "
+                              "the on-premises ranges whose DNS servers query the VPC")
         if str(net) in out:
             raise ConfigError(f"on_premises_cidrs lists {c!r} more than once")
         out.append(str(net))
