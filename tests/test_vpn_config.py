@@ -414,3 +414,115 @@ def test_error_unreadable_describe_file(tmp_path: Path, capsys: pytest.CaptureFi
         path.write_text(content if isinstance(content, str) else json.dumps(content))
     _fails(capsys, ["--outputs", str(STATIC[0]), "--vpn-connections", str(path),
                     "--out", str(tmp_path / "x")], message)
+
+
+# --------------------------------------------------------------------------
+# Conditional forwarding of the VPC's zones (--dns-zone, --inbound-resolver)
+# --------------------------------------------------------------------------
+
+DNS_ZONES = ["corp.aws.example", "db.corp.aws.example"]
+INBOUND = ["10.20.64.10", "10.20.80.10"]
+
+
+def _dns_args(out: Path, *extra: str) -> list[str]:
+    return ["--outputs", str(STATIC[0]), "--vpn-connections", str(STATIC[1]), "--out", str(out),
+            *extra]
+
+
+def _unbound_zones(text: str) -> dict[str, dict[str, list[str]]]:
+    """forward-zone name -> its attributes (name: values), parsed line by line."""
+    zones: dict[str, dict[str, list[str]]] = {}
+    current: dict[str, list[str]] | None = None
+    for line in text.splitlines():
+        stripped = line.split("#", 1)[0].strip()
+        if not stripped:
+            continue
+        if stripped == "forward-zone:":
+            current = {}
+            continue
+        assert current is not None and line.startswith("    "), line
+        key, _, value = stripped.partition(":")
+        current.setdefault(key, []).append(value.strip())
+        if key == "name":
+            zones[value.strip().strip('"')] = current
+    return zones
+
+
+def _bind_zones(text: str) -> dict[str, str]:
+    """zone name -> its body, from ``zone "name" { ... };`` stanzas."""
+    body = re.sub(r"//[^\n]*", "", text)
+    return {m[1]: m[2] for m in re.finditer(r'zone "([^"]+)" \{(.*?)\n\};', body, re.S)}
+
+
+def test_dns_forwarding_files_forward_each_zone_to_every_inbound_address(tmp_path: Path) -> None:
+    extra = [a for z in DNS_ZONES for a in ("--dns-zone", z)]
+    extra += [a for ip in INBOUND for a in ("--inbound-resolver", ip)]
+    assert main(_dns_args(tmp_path, *extra)) == 0
+    unbound = _unbound_zones((tmp_path / "dns-forward-unbound.conf").read_text())
+    assert set(unbound) == {f"{z}." for z in DNS_ZONES}
+    for attrs in unbound.values():
+        assert attrs["forward-addr"] == [f"{ip}@53" for ip in INBOUND]
+        assert attrs["forward-first"] == ["no"]  # never falls back to the internet
+    bind = _bind_zones((tmp_path / "dns-forward-bind.conf").read_text())
+    assert set(bind) == set(DNS_ZONES)
+    for body in bind.values():
+        assert re.search(r"\btype forward;", body) and re.search(r"\bforward only;", body)
+        fwd = re.search(r"forwarders \{(.*?)\};", body)
+        assert fwd is not None
+        assert re.findall(r"([\d.]+) port 53;", fwd[1]) == INBOUND
+
+
+def test_dns_forwarding_files_pass_the_servers_own_checkers(tmp_path: Path) -> None:
+    """unbound-checkconf and named-checkconf (Debian's unbound and
+    bind9-utils) accept the files; skipped where they are not installed."""
+    import shutil
+
+    extra = ["--dns-zone", DNS_ZONES[0], *[a for ip in INBOUND for a in ("--inbound-resolver", ip)]]
+    assert main(_dns_args(tmp_path, *extra)) == 0
+    checked = 0
+    if shutil.which("unbound-checkconf"):
+        conf = tmp_path / "unbound.conf"
+        conf.write_text(f'server:\n    chroot: ""\n    username: ""\n    directory: "{tmp_path}"\n'
+                        f'    pidfile: ""\ninclude: "{tmp_path / "dns-forward-unbound.conf"}"\n')
+        r = subprocess.run(["unbound-checkconf", str(conf)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+        checked += 1
+    if shutil.which("named-checkconf"):
+        r = subprocess.run(["named-checkconf", str(tmp_path / "dns-forward-bind.conf")],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+        checked += 1
+    if not checked:
+        pytest.skip("neither unbound-checkconf nor named-checkconf is installed")
+
+
+def test_dns_forwarding_reads_fixed_addresses_from_the_outputs(tmp_path: Path) -> None:
+    outs = json.loads(STATIC[0].read_text())
+    name = next(iter(outs))
+    outs[name]["DnsInboundResolverIps"] = ",".join(INBOUND)
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(outs))
+    out = tmp_path / "out"
+    assert main(["--outputs", str(path), "--vpn-connections", str(STATIC[1]), "--out", str(out),
+                 "--dns-zone", "corp.aws.example"]) == 0
+    zones = _unbound_zones((out / "dns-forward-unbound.conf").read_text())
+    assert zones["corp.aws.example."]["forward-addr"] == [f"{ip}@53" for ip in INBOUND]
+
+
+def test_no_dns_files_without_dns_zone(static_out: Path) -> None:
+    assert not list(static_out.glob("dns-forward-*"))
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--dns-zone", "corp.aws.example"], "InboundResolverIps"),
+    (["--dns-zone", "corp.aws.example", "--inbound-resolver", "10.20.64.10"], "at least 2"),
+    (["--dns-zone", "bad_-.-zone", "--inbound-resolver", "10.20.64.10",
+      "--inbound-resolver", "10.20.80.10"], "--dns-zone"),
+    (["--inbound-resolver", "10.20.64.10"], "without --dns-zone"),
+    (["--dns-zone", "a.example", "--inbound-resolver", "10.20.64.300",
+      "--inbound-resolver", "10.20.80.10"], "not an IPv4 address"),
+])
+def test_dns_forwarding_errors(tmp_path: Path, capsys: pytest.CaptureFixture, extra: list[str],
+                               message: str) -> None:
+    assert main(_dns_args(tmp_path, *extra)) == 2
+    assert message in capsys.readouterr().err

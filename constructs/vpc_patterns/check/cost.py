@@ -13,7 +13,9 @@ and prices what runs every hour whether traffic flows or not:
   internet gateway);
 * NAT instance hours, by instance type (EC2 on-demand, Linux);
 * interface endpoint hours, per AZ (one network interface per subnet);
-* Site-to-Site VPN connection hours.
+* Site-to-Site VPN connection hours;
+* Route 53 Resolver endpoint hours, per IP address (one network interface
+  each): the endpoints whose ``IpAddresses`` name subnets of the VPC.
 
 Prices come from a dated file in ``vpc_patterns/data`` (``prices-YYYY-MM.json``,
 the newest is used, read by :mod:`vpc_patterns.plan.prices`) for the regions
@@ -237,6 +239,33 @@ def nat_instances_of(model: VpcModel) -> list[Any]:
             if n.logical_id in targeted or n.source_dest_check is False]
 
 
+def resolver_endpoints_of(model: VpcModel) -> list[tuple[str, int]]:
+    """``(logical id, IP address count)`` of the template's
+    ``AWS::Route53Resolver::ResolverEndpoint`` resources whose literal
+    ``IpAddresses`` list names (``Ref``) a subnet of ``model``. Read from the
+    model's template file; a model without a readable file has none."""
+    from vpc_patterns.check.cfn import TemplateError, load_template
+
+    try:
+        resources = load_template(model.template).resources
+    except TemplateError:
+        return []
+    subnets = {s.logical_id for s in model.subnets}
+    out: list[tuple[str, int]] = []
+    for lid, res in resources.items():
+        if not isinstance(res, Mapping) or \
+                res.get("Type") != "AWS::Route53Resolver::ResolverEndpoint":
+            continue
+        ips = (res.get("Properties") or {}).get("IpAddresses")
+        if not isinstance(ips, list):
+            continue
+        refs = {a.get("SubnetId", {}).get("Ref") for a in ips
+                if isinstance(a, Mapping) and isinstance(a.get("SubnetId"), Mapping)}
+        if refs & subnets:
+            out.append((lid, len(ips)))
+    return out
+
+
 def estimate_monthly_cost(vpc_model: VpcModel, region: str | None = None, *,
                           prices: PriceTable | None = None) -> CostEstimate:
     """The fixed monthly charges of one VPC (see the module docstring).
@@ -329,6 +358,16 @@ def estimate_monthly_cost(vpc_model: VpcModel, region: str | None = None, *,
                               rp.vpn_connection_hour, hours,
                               tuple(c.logical_id for c in vpns)))
 
+    resolvers = resolver_endpoints_of(vpc_model)
+    if resolvers:
+        count = sum(n for _, n in resolvers)
+        lines.append(CostLine(
+            "resolver_endpoint", "Route 53 Resolver endpoint IP address hours", count,
+            rp.resolver_endpoint_eni_hour, hours,
+            tuple(f"{lid} ({n} addresses)" for lid, n in resolvers),
+            "" if rp.resolver_endpoint_eni_hour is not None else
+            f"the price file has no Resolver endpoint price for {region}"))
+
     if any(g.kind.value == "transit-gateway" for g in vpc_model.gateways):
         notes.append("transit gateway attachments are charged per hour too; not estimated here")
     return CostEstimate(
@@ -383,4 +422,5 @@ __all__ = [
     "money",
     "nat_instances_of",
     "price_files",
+    "resolver_endpoints_of",
 ]

@@ -44,6 +44,12 @@ Written into ``--out``:
 * ``frr.conf`` (BGP routing): an FRR snippet peering with AWS over both
   tunnels' inside addresses, advertising ``--advertise`` CIDRs.
 
+``--dns-zone ZONE`` (repeatable) with ``--inbound-resolver IP`` (repeatable,
+or the ``InboundResolverIps`` output of a HybridDns with fixed addresses)
+also writes ``dns-forward-unbound.conf`` and ``dns-forward-bind.conf``: the
+conditional forwarding of the VPC's private zones to the Route 53 Resolver
+inbound endpoint (:mod:`vpc_patterns.cli.dns_forwarding`).
+
 ``--psk-file FILE`` (repeatable): a JSON object holding ``tunnel1`` and/or
 ``tunnel2`` (what ``get-secret-value --query SecretString --output text``
 prints for the construct's secrets); ``swanctl.conf`` is then written with
@@ -407,12 +413,28 @@ def write(out_dir: str | Path, files: Mapping[str, str], *, secret: bool) -> lis
 # --------------------------------------------------------------------------
 
 
+def _dns_files(args: argparse.Namespace) -> dict[str, str]:
+    """The conditional-forwarding snippets, when ``--dns-zone`` is given."""
+    from vpc_patterns.cli import dns_forwarding as fwd
+
+    zones, resolvers = args.dns_zone or (), args.inbound_resolver or ()
+    if not zones:
+        if resolvers:
+            raise ConfigError("--inbound-resolver is given without --dns-zone; name the VPC's "
+                              "private zones the on-premises DNS servers should forward")
+        return {}
+    if not resolvers:
+        resolvers = fwd.inbound_ips_from_outputs(_load_json(args.outputs, "--outputs"), args.stack)
+    return fwd.render_forwarding(*fwd.parse_forwarding(zones, resolvers))
+
+
 def run_vpn_config(args: argparse.Namespace) -> int:
     try:
         dep = read_deployment(args.outputs, args.vpn_connections, stack=args.stack,
                               prefix=args.vpn, psk_files=args.psk_file or ())
         files = render(dep, local_address=args.local_address, advertise=args.advertise or (),
                        device=args.device, updown_path=args.updown_path)
+        files.update(_dns_files(args))
         paths = write(args.out, files, secret=any(t.psk for t in dep.tunnels))
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -455,6 +477,12 @@ def add_vpn_config_command(subparsers: argparse._SubParsersAction) -> argparse.A
                    help=f"the device's outside interface (default {DEFAULT_DEVICE})")
     p.add_argument("--updown-path", default=DEFAULT_UPDOWN_PATH,
                    help=f"where aws-updown.sh is installed (default {DEFAULT_UPDOWN_PATH})")
+    p.add_argument("--dns-zone", action="append", metavar="ZONE",
+                   help="a private zone of the VPC the on-premises DNS servers forward to the "
+                        "Route 53 Resolver inbound endpoint (repeat)")
+    p.add_argument("--inbound-resolver", action="append", metavar="IP",
+                   help="an address of the inbound endpoint (repeat; default: the stack's "
+                        "InboundResolverIps output)")
     p.set_defaults(handler=run_vpn_config)
     return p
 

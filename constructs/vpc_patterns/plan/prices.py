@@ -12,7 +12,9 @@ by default), ``source``, ``excludes`` (what the prices leave out) and
 ``regions``: region code -> ``name``, the hourly prices
 ``nat_gateway_hour``, ``interface_endpoint_az_hour``, ``vpn_connection_hour``,
 ``public_ipv4_hour``, ``ec2_hour`` (instance type -> hourly price) and,
-optionally, ``interface_endpoint_gb`` (per GB processed).
+optionally, ``interface_endpoint_gb`` (per GB processed) and
+``resolver_endpoint_eni_hour`` (Route 53 Resolver endpoint address hour). A
+top-level ``sources`` object names where a price was read (key -> url, date).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ _PRICE_FILE = re.compile(r"^prices-(\d{4})-(\d{2})\.json$")
 _PRICE_KEYS = ("nat_gateway_hour", "interface_endpoint_az_hour", "vpn_connection_hour",
                "public_ipv4_hour")
 #: Prices a region may leave out (None when absent).
-_OPTIONAL_PRICE_KEYS = ("interface_endpoint_gb",)
+_OPTIONAL_PRICE_KEYS = ("interface_endpoint_gb", "resolver_endpoint_eni_hour")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ class RegionPrices:
     #: interface endpoint data processing per GB (first petabyte a month);
     #: None when the price file has none for the region
     interface_endpoint_gb: Decimal | None = None
+    #: Route 53 Resolver endpoint, per IP address (network interface) hour;
+    #: None when the price file has none for the region
+    resolver_endpoint_eni_hour: Decimal | None = None
 
 
 @dataclass(frozen=True)
