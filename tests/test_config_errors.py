@@ -378,7 +378,7 @@ def test_plan_network_config_error(kwargs, match):
     ("name", "match"),
     [
         pytest.param("per-az", r"NAT strategy 'per-az' is unknown; accepted: gateway-per-az, "
-                     r"instances, none, single-gateway", id="parse-unknown"),
+                     r"instances, none, regional-gateway, single-gateway", id="parse-unknown"),
         pytest.param(
             "Single-Gateway", r"NAT strategy 'Single-Gateway' is unknown", id="parse-case"
         ),

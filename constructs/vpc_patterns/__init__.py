@@ -38,6 +38,7 @@ _legacy.install()
 if TYPE_CHECKING:  # pragma: no cover
     from vpc_patterns.build.compliance import acknowledge, acknowledge_in_packs, compliance_plugins
     from vpc_patterns.build.direct_connect import DirectConnectAssociation
+    from vpc_patterns.build.dns import HybridDns
     from vpc_patterns.build.endpoints import InterfaceEndpoints
     from vpc_patterns.build.eni import ExtraNetworkInterface
     from vpc_patterns.build.flow_logs import FlowLogs
@@ -65,6 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover
         SgRule,
         check_interface_security_groups,
     )
+    from vpc_patterns.plan.dns import dns_acl_rules
     from vpc_patterns.plan.vpn import TunnelOptions
 
 #: Public names imported on first use: name -> the module that holds it.
@@ -81,6 +83,7 @@ _LAZY: dict[str, str] = {
     "SiteToSiteVpn": "vpc_patterns.build.vpn",
     "VirtualPrivateGateway": "vpc_patterns.build.vpn",
     "DirectConnectAssociation": "vpc_patterns.build.direct_connect",
+    "HybridDns": "vpc_patterns.build.dns",
     "acknowledge": "vpc_patterns.build.compliance",
     "acknowledge_in_packs": "vpc_patterns.build.compliance",
     "compliance_plugins": "vpc_patterns.build.compliance",
@@ -101,6 +104,7 @@ _LAZY: dict[str, str] = {
     "PeerVpc": "vpc_patterns.plan.peering",
     "peer_acl_rules": "vpc_patterns.plan.peering",
     "TunnelOptions": "vpc_patterns.plan.vpn",
+    "dns_acl_rules": "vpc_patterns.plan.dns",
     # check layer
     "verify_paths": "vpc_patterns.check",
 }
