@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from vpc_patterns.build.vpc import BestPracticeVpc
     from vpc_patterns.build.vpn import SiteToSiteVpn, VirtualPrivateGateway
     from vpc_patterns.check import verify_paths
+    from vpc_patterns.plan.dns import dns_acl_rules
     from vpc_patterns.plan.flow_logs import (
         CloudWatchDestination,
         FileFormat,
@@ -66,7 +67,6 @@ if TYPE_CHECKING:  # pragma: no cover
         SgRule,
         check_interface_security_groups,
     )
-    from vpc_patterns.plan.dns import dns_acl_rules
     from vpc_patterns.plan.vpn import TunnelOptions
 
 #: Public names imported on first use: name -> the module that holds it.
