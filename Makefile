@@ -58,18 +58,22 @@ cfn-lint:
 	cfn-lint "cdk.out/*.template.json"
 	@echo "cfn-lint: 0 errors, 0 warnings in $$(ls cdk.out/*.template.json | wc -l) templates"
 
-# The report's browser test opens the HTML page in headless Chromium from
-# Debian's packages; installed here when missing (needs root and apt-get).
-$(CHROMIUM):
+# Debian's tools that tests run for real: headless Chromium (the report's
+# browser test), unbound-checkconf and named-checkconf (the on-premises DNS
+# forwarding files). Installed here when missing (needs root and apt-get).
+DEBIAN_TOOLS := $(CHROMIUM) /usr/sbin/unbound-checkconf /usr/bin/named-checkconf
+DEBIAN_PKGS  := chromium unbound bind9-utils
+
+$(DEBIAN_TOOLS):
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBIAN_PKGS); \
 	else \
-	  echo "Chromium is missing: install Debian's package 'chromium' (sudo apt-get install chromium)"; exit 1; \
+	  echo "$@ is missing: install Debian's packages $(DEBIAN_PKGS) (sudo apt-get install $(DEBIAN_PKGS))"; exit 1; \
 	fi
 
 ## make test: the whole suite (plan, constructs, snapshots, gates, emulator).
-test: deps $(CHROMIUM)
+test: deps $(DEBIAN_TOOLS)
 	$(PY) -m pytest -n 2 --dist loadfile
 
 test-fast: deps
