@@ -15,6 +15,7 @@ private, shared, loopback, link-local, multicast and reserved ranges
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from vpc_patterns.check.acl import (
@@ -46,6 +47,7 @@ from vpc_patterns.check.model import (
     TargetKind,
     VpcModel,
 )
+from vpc_patterns.check.parser_controls import bpa_effect
 from vpc_patterns.check.paths import (
     Path,
     Step,
@@ -196,7 +198,8 @@ class NetworkAnalyzer:
                                           tuple(base + [note_step("no route: dropped")]), space))
                 continue
             steps = base + [route_step(route), target_step(route.target)]
-            paths.append(self._egress_via(sub, src, approx, space, route, steps))
+            path = self._egress_via(sub, src, approx, space, route, steps)
+            paths.append(self._with_bpa(path, sub, route))
         for r in self.unresolved_routes(rt):
             if r.target.kind in (TargetKind.INTERNET_GATEWAY, TargetKind.NAT_GATEWAY,
                                  TargetKind.NAT_INSTANCE, TargetKind.UNKNOWN, *_ONWARD):
@@ -272,6 +275,28 @@ class NetworkAnalyzer:
                                 tuple(steps), space)
         return InternetPath("egress", NO, f"{t.label} does not lead to the internet",
                             tuple(steps), space)
+
+    def _with_bpa(self, path: InternetPath, sub: Subnet, route: Route) -> InternetPath:
+        """``path`` under VPC Block Public Access, when BPA applies to the VPC:
+        blocked (no), open (its BPA resources added to the steps) or, when the
+        templates do not determine BPA, unknown."""
+        if path.verdict == NO:
+            return path
+        t = route.target
+        via = {TargetKind.INTERNET_GATEWAY: "igw", TargetKind.NAT_GATEWAY: "nat-gateway",
+               TargetKind.NAT_INSTANCE: "nat-instance"}.get(t.kind)
+        facing = sub.logical_id if via == "igw" else t.subnet
+        if via is None or facing is None:
+            return path
+        eff = bpa_effect(self.model, facing, path.direction, via)
+        if eff is None:
+            return path
+        steps = path.steps + eff.steps
+        if eff.blocked is False:
+            return dataclasses.replace(path, steps=steps)
+        verdict = NO if eff.blocked else UNKNOWN
+        return dataclasses.replace(path, verdict=verdict, reason=eff.reason, steps=steps,
+                                   ports=PortMap(), counted_ports=PortMap())
 
     def _limit_by_groups(self, path: InternetPath, groups: Iterable[str], src: IntervalSet,
                          dst: IntervalSet) -> InternetPath:
@@ -355,7 +380,8 @@ class NetworkAnalyzer:
                 req = [AclHop(acl, False, sub.logical_id, "src")]
                 rep = [AclHop(acl, True, sub.logical_id, "src")]
                 flow = evaluate_flow(self.evaluator, space, dst, req, rep, approximate=approx)
-                paths.append(self._path_from_flow("ingress", tuple(steps), space, flow))
+                paths.append(self._with_bpa(
+                    self._path_from_flow("ingress", tuple(steps), space, flow), sub, route))
             for r in self.unresolved_routes(rt):
                 if r.target.kind in (TargetKind.INTERNET_GATEWAY, TargetKind.UNKNOWN):
                     paths.append(InternetPath(
