@@ -121,6 +121,7 @@ def plan_bpa_exclusions(
     """Validate exclusions of a network's tiers or of its whole VPC.
 
     Args:
+        plan: the network's :class:`~vpc_patterns.plan.VpcPlan`.
         tiers: tier names whose subnets (every AZ) are excluded. Default:
             ``()``: none; give tiers or ``vpc=True``.
         vpc: exclude the whole VPC (every subnet, present and future).
@@ -243,6 +244,7 @@ def plan_encryption_control(
     """Validate Encryption Controls for a network.
 
     Args:
+        plan: the network's :class:`~vpc_patterns.plan.VpcPlan`.
         mode: ``"monitor"`` (report the encryption status of flows) or
             ``"enforce"`` (admit only traffic encrypted in transit). Default:
             ``"monitor"``: AWS switches an existing VPC on in monitor mode
