@@ -40,7 +40,7 @@ PLAN = plan_network(max_azs=2)
 def test_bpa_modes_map_to_cloudformation_values() -> None:
     assert plan_block_public_access().internet_gateway_block_mode == "block-bidirectional"
     assert plan_block_public_access(mode="ingress").internet_gateway_block_mode == "block-ingress"
-    with pytest.raises(ConfigError, match="mode 'block-ingress'.*'bidirectional'"):
+    with pytest.raises(ConfigError, match=r"mode 'block-ingress'.*'bidirectional'"):
         plan_block_public_access(mode="block-ingress")
 
 

@@ -187,10 +187,9 @@ class EncryptionControls(Construct):
         _ENCRYPTION.add(net, self.node.path)
         self.plan: EncryptionControlPlan = plan
         self._network = net
-        props = plan.properties
+        props: dict[str, Any] = {_snake(k): v for k, v in plan.properties.items()}
         self.resource = ec2.CfnVPCEncryptionControl(
-            self, "Resource", vpc_id=net.cfn_vpc.ref, mode=props.pop("Mode"),
-            **{_snake(k): v for k, v in props.items()})
+            self, "Resource", vpc_id=net.cfn_vpc.ref, **props)
         if mode == "enforce":
             self.node.add_validation(_EnforceCheck(self))
 

@@ -15,7 +15,6 @@ private, shared, loopback, link-local, multicast and reserved ranges
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 
 from vpc_patterns.check.acl import (
@@ -47,7 +46,7 @@ from vpc_patterns.check.model import (
     TargetKind,
     VpcModel,
 )
-from vpc_patterns.check.parser_controls import bpa_effect
+from vpc_patterns.check.parser_controls import with_bpa
 from vpc_patterns.check.paths import (
     Path,
     Step,
@@ -277,26 +276,8 @@ class NetworkAnalyzer:
                             tuple(steps), space)
 
     def _with_bpa(self, path: InternetPath, sub: Subnet, route: Route) -> InternetPath:
-        """``path`` under VPC Block Public Access, when BPA applies to the VPC:
-        blocked (no), open (its BPA resources added to the steps) or, when the
-        templates do not determine BPA, unknown."""
-        if path.verdict == NO:
-            return path
-        t = route.target
-        via = {TargetKind.INTERNET_GATEWAY: "igw", TargetKind.NAT_GATEWAY: "nat-gateway",
-               TargetKind.NAT_INSTANCE: "nat-instance"}.get(t.kind)
-        facing = sub.logical_id if via == "igw" else t.subnet
-        if via is None or facing is None:
-            return path
-        eff = bpa_effect(self.model, facing, path.direction, via)
-        if eff is None:
-            return path
-        steps = path.steps + eff.steps
-        if eff.blocked is False:
-            return dataclasses.replace(path, steps=steps)
-        verdict = NO if eff.blocked else UNKNOWN
-        return dataclasses.replace(path, verdict=verdict, reason=eff.reason, steps=steps,
-                                   ports=PortMap(), counted_ports=PortMap())
+        """``path`` under VPC Block Public Access (:func:`~.parser_controls.with_bpa`)."""
+        return with_bpa(self.model, path, sub.logical_id, route.target)
 
     def _limit_by_groups(self, path: InternetPath, groups: Iterable[str], src: IntervalSet,
                          dst: IntervalSet) -> InternetPath:

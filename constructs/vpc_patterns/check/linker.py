@@ -17,7 +17,12 @@ from typing import Any
 from vpc_patterns.check.cfn import Export, Template, export_index
 from vpc_patterns.check.model import Peering, Route, TargetKind, VpcModel
 from vpc_patterns.check.parser import Builder
-from vpc_patterns.check.parser_controls import attach_controls, read_controls
+from vpc_patterns.check.parser_controls import (
+    BpaExclusion,
+    BpaOptions,
+    attach_controls,
+    read_controls,
+)
 
 
 class LinkingBuilder(Builder):
@@ -249,7 +254,8 @@ def build_linked(templates: Iterable[Template]) -> LinkedModels:
     final = {path: tuple(attach_controls(merged(m), reads) for m in ms)
              for path, ms in own.items()}
     for r in reads:
-        for res in (*r.options, *r.exclusions):
+        found: tuple[BpaOptions | BpaExclusion, ...] = (*r.options, *r.exclusions)
+        for res in found:
             for m in (m for ms in final.values() for m in ms):
                 if res.template != m.template and m.controls is not None and (
                         res in m.controls.exclusions or res == m.controls.bpa):

@@ -27,7 +27,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from vpc_patterns.check.model import VpcModel
+from vpc_patterns.check.acl import PortMap
+from vpc_patterns.check.answers import NO, UNKNOWN, InternetPath
+from vpc_patterns.check.model import Target, TargetKind, VpcModel
 from vpc_patterns.check.paths import Step
 
 BPA_OPTIONS = "AWS::EC2::VPCBlockPublicAccessOptions"
@@ -203,15 +205,16 @@ def _notes(model: VpcModel, c: VpcControls, options: Sequence[BpaOptions],
         out.append(f"several Encryption Controls name this VPC: {x.logical_id} besides "
                    f"{enc[0].logical_id}")
     if c.encryption is not None:
-        e = c.encryption
-        out.append(f"VPC Encryption Controls {e.template_name}/{e.logical_id}: mode "
-                   f"{e.mode or 'not determined'}; exclusions: {', '.join(e.exclusions) or 'none'}")
-        if e.mode == "enforce":
+        ec = c.encryption
+        excl = ", ".join(ec.exclusions) or "none"
+        out.append(f"VPC Encryption Controls {ec.template_name}/{ec.logical_id}: mode "
+                   f"{ec.mode or 'not determined'}; exclusions: {excl}")
+        if ec.mode == "enforce":
             has = {"internet_gateway": any(s.kind == "public" for s in model.subnets),
                    "nat_gateway": bool(model.nat_gateways),
                    "virtual_private_gateway": bool(model.vpn_connections),
                    "vpc_peering": bool(model.peerings)}
-            blocked = [k for k, v in has.items() if v and k not in e.exclusions]
+            blocked = [k for k, v in has.items() if v and k not in ec.exclusions]
             if blocked:
                 out.append("enforce mode drops the traffic of this VPC's "
                            f"{', '.join(k.replace('_', ' ') for k in blocked)} (no exclusion)")
@@ -288,3 +291,24 @@ def bpa_effect(model: VpcModel, subnet_id: str, direction: str, via: str) -> Bpa
     return BpaEffect(True, f"blocked by VPC Block Public Access {c.bpa.label} ({c.bpa.mode}) at "
                      f"the {what} of {where}: {how}", tuple(steps))
 
+
+def with_bpa(model: VpcModel, path: InternetPath, subnet_id: str, target: Target) -> InternetPath:
+    """``path`` (from or to ``subnet_id`` by a route to ``target``) under
+    BPA: blocked (no), open (its BPA resources added to the steps) or, when
+    the templates do not determine BPA, unknown. Unchanged when BPA does not
+    apply or the path is already closed."""
+    if path.verdict == NO:
+        return path
+    via = {TargetKind.INTERNET_GATEWAY: "igw", TargetKind.NAT_GATEWAY: "nat-gateway",
+           TargetKind.NAT_INSTANCE: "nat-instance"}.get(target.kind)
+    facing = subnet_id if via == "igw" else target.subnet
+    if via is None or facing is None:
+        return path
+    eff = bpa_effect(model, facing, path.direction, via)
+    if eff is None:
+        return path
+    steps = path.steps + eff.steps
+    if eff.blocked is False:
+        return dataclasses.replace(path, steps=steps)
+    return dataclasses.replace(path, verdict=NO if eff.blocked else UNKNOWN, reason=eff.reason,
+                               steps=steps, ports=PortMap(), counted_ports=PortMap())

@@ -42,8 +42,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from vpc_patterns.errors import ConfigError
-from vpc_patterns.plan.nat import NatKind
 from vpc_patterns.plan.network import VpcPlan
+from vpc_patterns.plan.routes import RouteTarget
 from vpc_patterns.plan.tiers import SubnetKind
 
 # --------------------------------------------------------------------------
@@ -175,6 +175,7 @@ def plan_bpa_exclusions(
             raise ConfigError(f"tiers: tier {twice[0]!r} is excluded twice (already excluded "
                               "by another exclusions construct on this network)")
     cfn_mode = BPA_EXCLUSION_MODES[mode]
+    out: tuple[BpaExclusionPlan, ...]
     if vpc:
         out = (BpaExclusionPlan(VPC_EXCLUSION_ID, None, None, cfn_mode),)
     else:
@@ -224,7 +225,8 @@ def encryption_blockers(plan: VpcPlan, attached: Iterable[str] = ()) -> dict[str
     public = list(dict.fromkeys(s.tier for s in plan.subnets_by_kind(SubnetKind.PUBLIC)))
     if public:
         out["internet_gateway"] = f"the internet gateway of public tier(s) {', '.join(public)}"
-    gws = [n.construct_id for n in plan.nats if n.kind is NatKind.GATEWAY]
+    gws = [n.construct_id for n in plan.nats
+           if n.strategy.route_target is RouteTarget.NAT_GATEWAY]
     if gws:
         out["nat_gateway"] = f"NAT gateway(s) {', '.join(gws)}"
     what = {"virtual_private_gateway": "a virtual private gateway attached to the VPC",
@@ -273,7 +275,8 @@ def plan_encryption_control(
             raise ConfigError(f"exclusions: {e!r} is named twice")
         seen.append(e)
     if mode == "enforce":
-        instances = [n.construct_id for n in plan.nats if n.kind is NatKind.INSTANCE]
+        instances = [n.construct_id for n in plan.nats
+                     if n.strategy.route_target is RouteTarget.NAT_INSTANCE]
         if instances:
             raise ConfigError(
                 f"mode='enforce': NAT instance(s) {', '.join(instances)} are EC2 instances, which "
