@@ -46,19 +46,9 @@ DOCUMENTED = (
     "TierNetworkAcls", "InterfaceEndpoints", "VpcPeering", "PeerVpc", "SiteToSiteVpn",
     "TunnelOptions", "DirectConnectAssociation", "ExtraNetworkInterface", "Intent",
     "plan_network", "plan_acls", "HybridDns", "plan_dns", "dns_acl_rules",
+    "BlockPublicAccess", "BlockPublicAccessExclusions", "EncryptionControls",
+    "plan_block_public_access", "plan_bpa_exclusions", "plan_encryption_control",
 )
-#: Documented names not (yet) in vpc_patterns' public map: name -> module.
-MODULE_OF = {"HybridDns": "vpc_patterns.build.dns", "plan_dns": "vpc_patterns.plan.dns",
-             "dns_acl_rules": "vpc_patterns.plan.dns"}
-
-
-def _public(name: str) -> Any:
-    """``vpc_patterns.<name>``, or the name from its module (MODULE_OF)."""
-    import importlib
-
-    if name in MODULE_OF and not hasattr(vpc_patterns, name):
-        return getattr(importlib.import_module(MODULE_OF[name]), name)
-    return getattr(vpc_patterns, name)
 #: The first header cell of a README table that lists a callable's options.
 OPTION_TABLE_HEADERS = {"option", "field"}
 #: Callables the README must have an option table for (guards the table finder).
@@ -93,7 +83,7 @@ def callables() -> list[tuple[str, Any]]:
     """Every documented callable: the names above and their classes' factories."""
     out: list[tuple[str, Any]] = []
     for name in DOCUMENTED:
-        obj = _public(name)
+        obj = getattr(vpc_patterns, name)
         out.append((name, obj))
         if inspect.isclass(obj):
             out.extend(_factories(obj))
@@ -352,14 +342,14 @@ def test_every_option_table_names_a_callable() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED_TABLES))
 def test_readme_option_table_matches_the_signature(name: str) -> None:
     tables = {t.callable: t for t in option_tables(README, set(DOCUMENTED))}
-    assert table_problems(name, _public(name), tables[name]) == []
+    assert table_problems(name, getattr(vpc_patterns, name), tables[name]) == []
 
 
 def test_readme_tables_cover_every_documented_callable_with_a_table() -> None:
     """Any option table the README gains is checked too (not only the expected ones)."""
     for table in option_tables(README, set(DOCUMENTED)):
         assert table.callable is not None
-        assert table_problems(table.callable, _public(table.callable),
+        assert table_problems(table.callable, getattr(vpc_patterns, table.callable),
                               table) == []
 
 

@@ -32,7 +32,8 @@ DOCUMENTED = (
     "Intent", "verify_paths",
     "InterfaceEndpoints", "VpcPeering", "PeerVpc", "peer_acl_rules",
     "SiteToSiteVpn", "TunnelOptions", "DirectConnectAssociation", "ExtraNetworkInterface",
-    "HybridDns", "dns_acl_rules",
+    "HybridDns", "dns_acl_rules", "plan_dns",
+    "BlockPublicAccess", "BlockPublicAccessExclusions", "EncryptionControls",
     "compliance_plugins", "acknowledge", "acknowledge_in_packs",
 )
 #: CDK names the README shows in call form; not ours.

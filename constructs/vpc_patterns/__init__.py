@@ -47,9 +47,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from vpc_patterns.build.peering import VpcPeering
     from vpc_patterns.build.security_groups import WorkloadSecurityGroups
     from vpc_patterns.build.vpc import BestPracticeVpc
+    from vpc_patterns.build.vpc_controls import (
+        BlockPublicAccess,
+        BlockPublicAccessExclusions,
+        EncryptionControls,
+    )
     from vpc_patterns.build.vpn import SiteToSiteVpn, VirtualPrivateGateway
     from vpc_patterns.check import verify_paths
-    from vpc_patterns.plan.dns import dns_acl_rules
+    from vpc_patterns.plan.dns import dns_acl_rules, plan_dns
     from vpc_patterns.plan.flow_logs import (
         CloudWatchDestination,
         FileFormat,
@@ -66,6 +71,11 @@ if TYPE_CHECKING:  # pragma: no cover
         SgPeer,
         SgRule,
         check_interface_security_groups,
+    )
+    from vpc_patterns.plan.vpc_controls import (
+        plan_block_public_access,
+        plan_bpa_exclusions,
+        plan_encryption_control,
     )
     from vpc_patterns.plan.vpn import TunnelOptions
 
@@ -84,6 +94,9 @@ _LAZY: dict[str, str] = {
     "VirtualPrivateGateway": "vpc_patterns.build.vpn",
     "DirectConnectAssociation": "vpc_patterns.build.direct_connect",
     "HybridDns": "vpc_patterns.build.dns",
+    "BlockPublicAccess": "vpc_patterns.build.vpc_controls",
+    "BlockPublicAccessExclusions": "vpc_patterns.build.vpc_controls",
+    "EncryptionControls": "vpc_patterns.build.vpc_controls",
     "acknowledge": "vpc_patterns.build.compliance",
     "acknowledge_in_packs": "vpc_patterns.build.compliance",
     "compliance_plugins": "vpc_patterns.build.compliance",
@@ -105,6 +118,10 @@ _LAZY: dict[str, str] = {
     "peer_acl_rules": "vpc_patterns.plan.peering",
     "TunnelOptions": "vpc_patterns.plan.vpn",
     "dns_acl_rules": "vpc_patterns.plan.dns",
+    "plan_dns": "vpc_patterns.plan.dns",
+    "plan_block_public_access": "vpc_patterns.plan.vpc_controls",
+    "plan_bpa_exclusions": "vpc_patterns.plan.vpc_controls",
+    "plan_encryption_control": "vpc_patterns.plan.vpc_controls",
     # check layer
     "verify_paths": "vpc_patterns.check",
 }

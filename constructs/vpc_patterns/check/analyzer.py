@@ -52,6 +52,7 @@ from vpc_patterns.check.model import (
     TargetKind,
     VpcModel,
 )
+from vpc_patterns.check.parser_controls import with_bpa
 from vpc_patterns.check.paths import (
     Path,
     Step,
@@ -202,7 +203,8 @@ class NetworkAnalyzer:
                                           tuple(base + [note_step("no route: dropped")]), space))
                 continue
             steps = base + [route_step(route), target_step(route.target)]
-            paths.append(self._egress_via(sub, src, approx, space, route, steps))
+            path = self._egress_via(sub, src, approx, space, route, steps)
+            paths.append(self._with_bpa(path, sub, route))
         for r in self.unresolved_routes(rt):
             if r.target.kind in (TargetKind.INTERNET_GATEWAY, TargetKind.NAT_GATEWAY,
                                  TargetKind.NAT_INSTANCE, TargetKind.UNKNOWN, *_ONWARD):
@@ -281,6 +283,10 @@ class NetworkAnalyzer:
                                 tuple(steps), space)
         return InternetPath("egress", NO, f"{t.label} does not lead to the internet",
                             tuple(steps), space)
+
+    def _with_bpa(self, path: InternetPath, sub: Subnet, route: Route) -> InternetPath:
+        """``path`` under VPC Block Public Access (:func:`~.parser_controls.with_bpa`)."""
+        return with_bpa(self.model, path, sub.logical_id, route.target)
 
     def _limit_by_groups(self, path: InternetPath, groups: Iterable[str], src: IntervalSet,
                          dst: IntervalSet) -> InternetPath:
@@ -364,7 +370,8 @@ class NetworkAnalyzer:
                 req = [AclHop(acl, False, sub.logical_id, "src")]
                 rep = [AclHop(acl, True, sub.logical_id, "src")]
                 flow = evaluate_flow(self.evaluator, space, dst, req, rep, approximate=approx)
-                paths.append(self._path_from_flow("ingress", tuple(steps), space, flow))
+                paths.append(self._with_bpa(
+                    self._path_from_flow("ingress", tuple(steps), space, flow), sub, route))
             for r in self.unresolved_routes(rt):
                 if r.target.kind in (TargetKind.INTERNET_GATEWAY, TargetKind.UNKNOWN):
                     paths.append(InternetPath(

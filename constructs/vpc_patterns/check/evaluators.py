@@ -24,7 +24,7 @@ from vpc_patterns.check.acl import (
     reply_space,
 )
 from vpc_patterns.check.analyzer import NetworkAnalyzer
-from vpc_patterns.check.answers import UNKNOWN, YES, InternetPath
+from vpc_patterns.check.answers import NO, UNKNOWN, YES, InternetPath
 from vpc_patterns.check.model import Subnet, VpcModel
 from vpc_patterns.check.paths import Path, Step, note_step, segment_step, subnet_step
 from vpc_patterns.check.ranges import NO_PORTS, IntervalSet
@@ -125,6 +125,11 @@ def _missing_subnets(tiers: Sequence[str], model: VpcModel) -> list[Finding]:
     return out
 
 
+def _bpa_on(steps: Path) -> bool:
+    """The path passes a VPC Block Public Access resource."""
+    return any(st.kind == "block-public-access" for st in steps)
+
+
 def _path_finding(verdict: str, sub: Subnet, p: InternetPath, what: str) -> Finding:
     steps = list(p.steps)
     if p.verdict == YES:
@@ -209,8 +214,14 @@ def _internet_ingress_only(intent: InternetIngressOnly, an: NetworkAnalyzer) -> 
     allowed = None if intent.ports is None else _portmap(intent.ports, intent.protocol,
                                                          intent.allow_icmp)
     default_acl_open = False
+    bpa_blocked: list[str] = []
     for s in an.model.subnets:
         for p in an.internet_ingress(s.logical_id).paths:
+            if p.verdict == NO and s.tier in intent.tiers and _bpa_on(p.steps):
+                evidence.append(Finding(PASS, f"the internet does not reach {s.logical_id} "
+                                              f"(tier {s.tier}): {p.reason}", p.steps))
+                bpa_blocked.append(str(s.tier))
+                continue
             if p.verdict == UNKNOWN:
                 findings.append(_path_finding(UNKNOWN, s, p, "may be reachable from the internet"))
                 continue
@@ -236,6 +247,10 @@ def _internet_ingress_only(intent: InternetIngressOnly, an: NetworkAnalyzer) -> 
                                               f"(tier {s.tier}) on {shown}", p.steps))
     extra_note = ("the VPC's default ACL admits every port; security groups limit them"
                   if default_acl_open else "")
+    if bpa_blocked:
+        blocked = ("VPC Block Public Access blocks the internet from tier(s) "
+                   + ", ".join(dict.fromkeys(bpa_blocked)))
+        extra_note = "; ".join(x for x in (extra_note, blocked) if x)
     return result(intent, findings, evidence, intent.describe(), extra_note)
 
 

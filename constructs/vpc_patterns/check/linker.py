@@ -17,6 +17,12 @@ from typing import Any
 from vpc_patterns.check.cfn import Export, Template, export_index
 from vpc_patterns.check.model import Peering, Route, TargetKind, VpcModel
 from vpc_patterns.check.parser import Builder
+from vpc_patterns.check.parser_controls import (
+    BpaExclusion,
+    BpaOptions,
+    attach_controls,
+    read_controls,
+)
 
 
 class LinkingBuilder(Builder):
@@ -242,7 +248,21 @@ def build_linked(templates: Iterable[Template]) -> LinkedModels:
             m, route_tables=tables, peerings=m.peerings + tuple(add_peerings.get(key, ())),
             notes=tuple(dict.fromkeys(m.notes + tuple(notes) + tuple(add_notes.get(key, ())))))
 
-    final = {path: tuple(merged(m) for m in ms) for path, ms in own.items()}
+    # VPC Block Public Access is account- and region-wide: its options (and
+    # exclusions, Encryption Controls) may live in any template read together.
+    reads = [read_controls(b) for b in builders.values()]
+    final = {path: tuple(attach_controls(merged(m), reads) for m in ms)
+             for path, ms in own.items()}
+    for r in reads:
+        found: tuple[BpaOptions | BpaExclusion, ...] = (*r.options, *r.exclusions)
+        for res in found:
+            for m in (m for ms in final.values() for m in ms):
+                if res.template != m.template and m.controls is not None and (
+                        res in m.controls.exclusions or res == m.controls.bpa):
+                    links.append(CrossLink(res.template, res.template_name, res.logical_id,
+                                           "block-public-access", m.key,
+                                           f"VPC Block Public Access {res.label} applies to "
+                                           f"{m.key}"))
     models = tuple(m for t in order for m in final[t.path])
     return LinkedModels(models, {t.path: final[t.path] for t in order}, tuple(links))
 

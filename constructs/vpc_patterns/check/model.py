@@ -348,6 +348,9 @@ class VpcModel:
     metadata: Any = None
     #: what the template did not determine, in words.
     notes: tuple[str, ...] = ()
+    #: VPC Block Public Access and Encryption Controls that apply to the VPC
+    #: (a :class:`~.parser_controls.VpcControls`; None: none were read).
+    controls: Any = None
 
     @property
     def key(self) -> str:

@@ -29,6 +29,7 @@ from vpc_patterns.check.parser_base import (
     az_key,
     kind_from_routes,
 )
+from vpc_patterns.check.parser_controls import attach_controls, read_controls
 from vpc_patterns.check.parser_routes import RouteParser
 from vpc_patterns.check.parser_rules import RuleParser
 from vpc_patterns.plan.naming import METADATA_KEY, TAG_AZ, TAG_TIER
@@ -158,5 +159,8 @@ class Builder(RouteParser, RuleParser):
 
 def build_models(template: Template) -> list[VpcModel]:
     """One :class:`VpcModel` per VPC of ``template`` (none if it has no VPC),
-    from that template alone (``Fn::ImportValue`` stays unresolved)."""
-    return Builder(template).build()
+    from that template alone (``Fn::ImportValue`` stays unresolved), with the
+    VPC Block Public Access and Encryption Controls of the template."""
+    b = Builder(template)
+    reads = [read_controls(b)]
+    return [attach_controls(m, reads) for m in b.build()]
