@@ -5,14 +5,17 @@ from __future__ import annotations
 from aws_cdk import App, Environment, Validations
 
 from stacks.config import (
+    BLOCK_PUBLIC_ACCESS_KEY,
     CONTEXT_KEY,
     PEERING_KEY,
     EnvironmentConfig,
+    parse_block_public_access,
     parse_environments,
     parse_peering,
 )
 from stacks.network_stack import NetworkStack
 from stacks.peering_stack import PeeringStack
+from vpc_patterns import BlockPublicAccess
 from vpc_patterns.build.compliance import compliance_plugins
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.peering import DEFAULT_PEER_TCP_PORTS
@@ -72,6 +75,10 @@ def build_app(app: App, *, compliance: bool = True) -> list[NetworkStack]:
             spokes={sp: by_name[sp].network for sp in peering.spokes},
             env=peering_env,
         )
+    bpa_mode = parse_block_public_access(app.node.try_get_context(BLOCK_PUBLIC_ACCESS_KEY))
+    if bpa_mode is not None and stacks:
+        # Account- and region-wide: one resource, in the first environment's stack.
+        BlockPublicAccess(stacks[0], "BlockPublicAccess", mode=bpa_mode)
     if compliance:
         Validations.of(app).add_plugins(*compliance_plugins(app))
     return stacks

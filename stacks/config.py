@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.dns import DnsPlan, plan_dns
 from vpc_patterns.plan.flow_log_format import TrafficType
 from vpc_patterns.plan.flow_logs import (
     DEFAULT_AGGREGATION_INTERVAL,
@@ -23,6 +24,7 @@ from vpc_patterns.plan.network import (
     NatProvider,
     SubnetKind,
     Tier,
+    VpcPlan,
     plan_network,
 )
 from vpc_patterns.plan.peering import DEFAULT_PEER_TCP_PORTS
@@ -51,6 +53,11 @@ _ACCEPTED = {
     ),
     "demo_host_with_extra_eni": "true | false: a hardened instance with a second interface",
     "vpn": "{customer_gateway_ip, on_premises_cidrs, routing?, on_premises_tcp_ports?}",
+    "hybrid_dns": "{forward_domains: {domain: [resolver IPs]}, tier?, inbound_ips?, outbound_ips?} "
+                  "(needs vpn: the on-premises ranges may query the inbound endpoint)",
+    "encryption_control": "monitor | enforce: VPC Encryption Controls",
+    "block_public_access_exclusions": "list of tiers kept reachable when Block Public Access "
+                                      "is on (exclusions cost nothing while it is off)",
     "direct_connect_gateway_id": (
         "Direct Connect gateway id (built with -c vpc_patterns:direct_connect=true)"
     ),
@@ -61,6 +68,9 @@ _ACCEPTED = {
 
 
 PEERING_KEY = "vpc_patterns:peering"
+#: App-level: turn VPC Block Public Access on for the account and region of the
+#: app's first environment ("ingress" or "bidirectional"); off when absent.
+BLOCK_PUBLIC_ACCESS_KEY = "vpc_patterns:block_public_access"
 #: What on-premises clients may open, per tier, unless configured: HTTPS into
 #: the private tier (the reference app's choice, not a library default).
 DEFAULT_ON_PREMISES_TCP_PORTS: tuple[tuple[str, tuple[int, ...]], ...] = (("private", (443,)),)
@@ -88,6 +98,16 @@ class PeeringConfig:
 
 
 @dataclass(frozen=True)
+class HybridDnsConfig:
+    """Route 53 Resolver endpoints and forwarding for an environment with a VPN."""
+
+    forward_domains: tuple[tuple[str, tuple[str, ...]], ...]
+    tier: str = "private"
+    inbound_ips: tuple[str, ...] | None = None
+    outbound_ips: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     name: str
     cidr: str = DEFAULT_CIDR
@@ -108,10 +128,31 @@ class EnvironmentConfig:
     interface_endpoints: tuple[str, ...] = ()
     demo_host_with_extra_eni: bool = False
     vpn: VpnConfig | None = None
+    hybrid_dns: HybridDnsConfig | None = None
+    encryption_control: str | None = None
+    block_public_access_exclusions: tuple[str, ...] = ()
     direct_connect_gateway_id: str | None = None
     account: str | None = None
     region: str | None = None
     description: str = ""
+
+    def network_options(self) -> dict[str, Any]:
+        """The options of ``plan_network`` / ``BestPracticeVpc`` this
+        environment sets (one place, so the plan checked here is the plan
+        the stack builds)."""
+        return {"cidr": self.cidr, "max_azs": self.max_azs,
+                "availability_zones": self.availability_zones,
+                "availability_zone_ids": self.availability_zone_ids, "tiers": self.tiers,
+                "az_slots": self.az_slots, "nat": self.nat}
+
+    def hybrid_dns_plan(self, plan: VpcPlan) -> DnsPlan | None:
+        """The planned hybrid DNS of this environment, or None."""
+        if self.hybrid_dns is None or self.vpn is None:
+            return None
+        d = self.hybrid_dns
+        return plan_dns(plan, tier=d.tier, on_premises_cidrs=self.vpn.on_premises_cidrs,
+                        forward_domains={k: list(v) for k, v in d.forward_domains},
+                        inbound_ips=d.inbound_ips, outbound_ips=d.outbound_ips)
 
 
 def _key(env: str, name: str) -> str:
@@ -199,6 +240,35 @@ def parse_peering(raw: Any, envs: Mapping[str, EnvironmentConfig]) -> PeeringCon
             f"{PEERING_KEY}.tcp_ports = {ports!r} must be a non-empty list of TCP ports"
         )
     return PeeringConfig(hub, tuple(spokes), tuple(ports))
+
+
+def _parse_hybrid_dns(env: str, raw: Any) -> HybridDnsConfig:
+    where = _key(env, "hybrid_dns")
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where} = {raw!r} must be an object: {_ACCEPTED['hybrid_dns']}")
+    extra = set(raw) - {"forward_domains", "tier", "inbound_ips", "outbound_ips"}
+    if extra:
+        raise ConfigError(f"{where} has unknown keys {sorted(extra)}; "
+                          f"accepted: {_ACCEPTED['hybrid_dns']}")
+    domains = raw.get("forward_domains")
+    if not isinstance(domains, Mapping) or not domains or not all(
+        isinstance(d, str) and isinstance(ips, list) and ips
+        and all(isinstance(i, str) for i in ips) for d, ips in domains.items()
+    ):
+        raise ConfigError(f"{where}.forward_domains = {domains!r} must be an object of domain "
+                          "-> non-empty list of resolver IP strings")
+    tier = raw.get("tier", "private")
+    if not isinstance(tier, str):
+        raise ConfigError(f"{where}.tier = {tier!r} must be a tier name")
+    fixed: dict[str, tuple[str, ...] | None] = {}
+    for k in ("inbound_ips", "outbound_ips"):
+        value = raw.get(k)
+        if value is not None and (not isinstance(value, list)
+                                  or not all(isinstance(i, str) for i in value)):
+            raise ConfigError(f"{where}.{k} = {value!r} must be a list of IP strings")
+        fixed[k] = tuple(value) if value is not None else None
+    return HybridDnsConfig(tuple((d, tuple(ips)) for d, ips in domains.items()), tier,
+                           fixed["inbound_ips"], fixed["outbound_ips"])
 
 
 def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
@@ -302,6 +372,18 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
         kw["demo_host_with_extra_eni"] = raw["demo_host_with_extra_eni"]
     if "vpn" in raw:
         kw["vpn"] = _parse_vpn(env, raw["vpn"])
+    if "hybrid_dns" in raw:
+        if "vpn" not in raw:
+            raise ConfigError(f"{_key(env, 'hybrid_dns')} is set but {_key(env, 'vpn')} is not: "
+                              "the on-premises ranges that query the endpoints are the VPN's")
+        kw["hybrid_dns"] = _parse_hybrid_dns(env, raw["hybrid_dns"])
+    _choice(env, raw, kw, "encryption_control", ("monitor", "enforce"))
+    if "block_public_access_exclusions" in raw:
+        tiers = raw["block_public_access_exclusions"]
+        if not isinstance(tiers, list) or not all(isinstance(t, str) for t in tiers):
+            raise ConfigError(f"{_key(env, 'block_public_access_exclusions')} = {tiers!r} must "
+                              "be a list of tier names, e.g. ['public']")
+        kw["block_public_access_exclusions"] = tuple(tiers)
     if "direct_connect_gateway_id" in raw:
         dx = raw["direct_connect_gateway_id"]
         if not isinstance(dx, str) or not re.fullmatch(
@@ -350,14 +432,22 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
     cfg = EnvironmentConfig(**kw)
     # Validate the network itself now, so the error names this environment.
     try:
-        plan_network(
-            cidr=cfg.cidr, max_azs=cfg.max_azs, availability_zones=cfg.availability_zones,
-            availability_zone_ids=cfg.availability_zone_ids, tiers=cfg.tiers,
-            az_slots=cfg.az_slots, nat=cfg.nat,
-        )
+        plan = plan_network(**cfg.network_options())
+        cfg.hybrid_dns_plan(plan)
     except ConfigError as err:
         raise ConfigError(f"{CONTEXT_KEY}.{env}: {err}") from None
     return cfg
+
+
+def parse_block_public_access(raw: Any) -> str | None:
+    """The ``vpc_patterns:block_public_access`` context value: None (off),
+    ``"ingress"`` or ``"bidirectional"``."""
+    if raw in (None, False, "false", "off"):
+        return None
+    if raw not in ("ingress", "bidirectional"):
+        raise ConfigError(f"{BLOCK_PUBLIC_ACCESS_KEY} = {raw!r}; accepted: ingress, "
+                          "bidirectional (or leave it unset: off)")
+    return str(raw)
 
 
 def parse_environments(raw: Any) -> dict[str, EnvironmentConfig]:

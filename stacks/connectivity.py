@@ -132,11 +132,25 @@ def add_instance_with_extra_eni(stack: Stack, network: BestPracticeVpc, *, tier:
 
 def merged_acl_rules(*rule_sets: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
     """One ``acl_rules`` mapping from several: per tier, the lists joined in
-    order (a plain ``{**a, **b}`` would drop a's rules of a tier b also has)."""
+    order (a plain ``{**a, **b}`` would drop a's rules of a tier b also has).
+    A rule that admits exactly what an earlier one of the tier admits (same
+    direction, action, protocol, ports, CIDR and reply marking) is left out:
+    the two sets may each carry it (e.g. replies to the on-premises range for
+    both the VPN's HTTPS and the DNS endpoints), and the copy could never
+    decide a packet."""
+
+    def meaning(rule: Any) -> tuple[Any, ...]:
+        return (rule.egress, rule.action, rule.protocol, rule.ports, rule.cidr, rule.reply)
+
     out: dict[str, list[Any]] = {}
     for rules in rule_sets:
         for tier, items in rules.items():
-            out.setdefault(tier, []).extend(items)
+            kept = out.setdefault(tier, [])
+            seen = {meaning(r) for r in kept}
+            for rule in items:
+                if meaning(rule) not in seen:
+                    kept.append(rule)
+                    seen.add(meaning(rule))
     return out
 
 

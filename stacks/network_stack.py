@@ -18,7 +18,14 @@ from stacks.connectivity import (
     merged_acl_rules,
 )
 from stacks.peering_stack import peer_acl_rules_for
-from vpc_patterns import BestPracticeVpc
+from vpc_patterns import (
+    BestPracticeVpc,
+    BlockPublicAccessExclusions,
+    EncryptionControls,
+    HybridDns,
+    dns_acl_rules,
+    plan_network,
+)
 from vpc_patterns.build.flow_logs import FlowLogs
 from vpc_patterns.build.monitoring import NetworkMonitoring
 from vpc_patterns.build.security_groups import WorkloadSecurityGroups
@@ -77,16 +84,15 @@ class NetworkStack(Stack):
         if config.vpn is not None:
             rule_sets.append(on_premises_acl_rules(
                 config.vpn.on_premises_cidrs, dict(config.vpn.on_premises_tcp_ports)))
+        # DNS last: a rule it shares with the sets above (replies to the
+        # on-premises range) keeps its existing number.
+        dns = config.hybrid_dns_plan(plan_network(**config.network_options()))
+        if dns is not None:
+            rule_sets.append(dns_acl_rules(dns))
         acl_rules = merged_acl_rules(*rule_sets) if rule_sets else None
         self.network = BestPracticeVpc(
             self, "Network",
-            cidr=config.cidr,
-            max_azs=config.max_azs,
-            availability_zones=config.availability_zones,
-            availability_zone_ids=config.availability_zone_ids,
-            tiers=config.tiers,
-            az_slots=config.az_slots,
-            nat=config.nat,
+            **config.network_options(),
             # Flow logs with every option come from FlowLogs below.
             flow_log=False,
             logs_removal_policy=removal,
@@ -150,6 +156,27 @@ class NetworkStack(Stack):
                     self, self.vpn, removal_policy=removal,
                     direct_connect_gateway_id=config.direct_connect_gateway_id,
                 )
+        self.hybrid_dns: HybridDns | None = None
+        if config.hybrid_dns is not None and config.vpn is not None:
+            d = config.hybrid_dns
+            self.hybrid_dns = HybridDns(
+                self, "HybridDns", network=self.network, tier=d.tier,
+                on_premises_cidrs=config.vpn.on_premises_cidrs,
+                forward_domains={k: list(v) for k, v in d.forward_domains},
+                inbound_ips=d.inbound_ips, outbound_ips=d.outbound_ips,
+                logs_removal_policy=removal,
+            )
+        self.encryption_controls = (
+            EncryptionControls(self, "EncryptionControls", network=self.network,
+                               mode=config.encryption_control)
+            if config.encryption_control else None
+        )
+        self.block_public_access_exclusions = (
+            BlockPublicAccessExclusions(self, "BlockPublicAccessExclusions",
+                                        network=self.network,
+                                        tiers=config.block_public_access_exclusions)
+            if config.block_public_access_exclusions else None
+        )
         CfnOutput(self, "VpcId", value=self.network.vpc_id, description="VPC id")
         CfnOutput(self, "VpcCidr", value=self.network.plan.cidr, description="VPC CIDR")
         for tier in self.network.plan.tiers:

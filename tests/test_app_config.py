@@ -10,7 +10,7 @@ import copy
 import pytest
 
 from stacks.config import CONTEXT_KEY, parse_environments
-from vpc_patterns import ConfigError, NatKind
+from vpc_patterns import ConfigError, NatKind, plan_network
 from vpc_patterns.cli.main import main as cli_main
 
 from .conftest import CDK_CONTEXT
@@ -101,6 +101,22 @@ def _with(env: str, **changes: object) -> dict:
                      id="s3-format-without-s3"),
         pytest.param(_with("dev", direct_connect_gateway_id="5f294f92-bafb-4011-916d-9b0b0a1b2c3d"),
                      "direct_connect_gateway_id", id="dx-without-vpn"),
+        pytest.param(_with("dev", hybrid_dns={"forward_domains": {"corp.example": ["172.16.0.2"]}}),
+                     f"{CONTEXT_KEY}.dev.hybrid_dns is set but {CONTEXT_KEY}.dev.vpn is not",
+                     id="dns-without-vpn"),
+        pytest.param(_with("prod", hybrid_dns={"forward_domains": {}}), "forward_domains",
+                     id="dns-no-domains"),
+        pytest.param(_with("prod", hybrid_dns={"forward_domains": {"a.example": "172.16.0.2"}}),
+                     "forward_domains", id="dns-ips-not-list"),
+        pytest.param(_with("prod", hybrid_dns={"forward_domains": {"a.example": ["172.16.0.2"]},
+                                               "zones": []}), "unknown keys", id="dns-unknown-key"),
+        pytest.param(_with("prod", hybrid_dns={"forward_domains": {"a.example": ["172.16.0.2"]},
+                                               "inbound_ips": ["10.99.0.10", "10.99.1.10"]}),
+                     f"{CONTEXT_KEY}.prod: ", id="dns-ip-outside-tier"),
+        pytest.param(_with("prod", encryption_control="strict"), "encryption_control",
+                     id="encryption-mode"),
+        pytest.param(_with("prod", block_public_access_exclusions="public"),
+                     "block_public_access_exclusions", id="bpa-exclusions-not-list"),
     ],
 )
 def test_bad_context_names_the_key(raw: object, needle: str) -> None:
@@ -153,3 +169,32 @@ def test_bad_peering_names_the_key(raw: dict, needle: str) -> None:
     with pytest.raises(ConfigError) as err:
         _peering(**raw)
     assert needle in str(err.value) and "vpc_patterns:peering" in str(err.value)
+
+
+def test_reference_hybrid_dns_and_controls_parse() -> None:
+    envs = parse_environments(copy.deepcopy(GOOD))
+    prod = envs["prod"]
+    assert prod.hybrid_dns is not None and prod.encryption_control == "monitor"
+    dns = prod.hybrid_dns_plan(plan_network(**prod.network_options()))
+    assert dns is not None and dns.inbound is not None and dns.outbound is not None
+    # two fixed addresses per endpoint (the minimum), in the private tier's AZ 1 and 2
+    assert [(a.ip, a.az_index) for a in dns.inbound.addresses] == [
+        ("10.20.128.53", 0), ("10.20.144.53", 1)]
+    assert [a.ip for a in dns.outbound.addresses] == ["10.20.128.54", "10.20.144.54"]
+    assert all(e.block_public_access_exclusions == ("public",) for e in envs.values())
+    assert envs["shared"].nat.kind is NatKind.REGIONAL_GATEWAY
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (None, None), ("ingress", "ingress"), ("bidirectional", "bidirectional"), ("off", None)])
+def test_block_public_access_context(raw: object, expected: str | None) -> None:
+    from stacks.config import parse_block_public_access
+
+    assert parse_block_public_access(raw) == expected
+
+
+def test_block_public_access_context_refuses_other_modes() -> None:
+    from stacks.config import BLOCK_PUBLIC_ACCESS_KEY, parse_block_public_access
+
+    with pytest.raises(ConfigError, match=BLOCK_PUBLIC_ACCESS_KEY):
+        parse_block_public_access("on")

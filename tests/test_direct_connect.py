@@ -252,9 +252,29 @@ def test_direct_connect_is_off_unless_asked(cdk_context: dict) -> None:
 
 
 def test_merged_acl_rules_keeps_every_tier_list() -> None:
-    a = {"private": ["a1"], "isolated": ["i1"]}
-    b = {"private": ["b1"]}
-    assert merged_acl_rules(a, b) == {"private": ["a1", "b1"], "isolated": ["i1"]}
+    from vpc_patterns import AclRule
+
+    a1 = AclRule(10, "allow", "tcp", 443, "172.16.0.0/16", description="HTTPS from on-premises")
+    i1 = AclRule(10, "allow", "tcp", 5432, "172.16.0.0/16", description="PostgreSQL")
+    b1 = AclRule(1000, "allow", "tcp", 443, "10.30.0.0/16", description="HTTPS from the hub")
+    assert merged_acl_rules({"private": [a1], "isolated": [i1]}, {"private": [b1]}) == {
+        "private": [a1, b1], "isolated": [i1]}
+
+
+def test_merged_acl_rules_drops_a_later_copy_of_the_same_rule() -> None:
+    """Two sets that each admit replies to one range: the second copy (another
+    number, the same packets) is left out, the first keeps its number; a rule
+    that differs in anything that decides packets is kept."""
+    from vpc_patterns import AclRule
+
+    first = AclRule(10, "allow", "tcp", (1024, 65535), "172.16.0.0/16", egress=True,
+                    reply=True, description="TCP replies to on-premises")
+    copy = AclRule(35, "allow", "tcp", (1024, 65535), "172.16.0.0/16", egress=True,
+                   reply=True, description="TCP DNS answers to on-premises")
+    udp = AclRule(34, "allow", "udp", (1024, 65535), "172.16.0.0/16", egress=True,
+                  reply=True, description="UDP DNS answers to on-premises")
+    merged = merged_acl_rules({"private": [first]}, {"private": [udp, copy]})
+    assert merged == {"private": [first, udp]}
 
 
 # --------------------------------------------------------------------------

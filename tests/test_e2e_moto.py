@@ -191,6 +191,16 @@ MOTO_UNSUPPORTED_TYPES = frozenset({
     "AWS::SecretsManager::Secret",
     # Skipped by moto with a warning (the interface itself deploys).
     "AWS::EC2::NetworkInterfaceAttachment",
+    # Newer VPC controls and hybrid DNS: moto 5.2.5 models neither Block
+    # Public Access nor Encryption Controls, and its route53resolver backend
+    # registers no CloudFormation type (a create answers 500).
+    "AWS::EC2::VPCBlockPublicAccessExclusion",
+    "AWS::EC2::VPCEncryptionControl",
+    "AWS::Route53Resolver::ResolverEndpoint",
+    "AWS::Route53Resolver::ResolverRule",
+    "AWS::Route53Resolver::ResolverRuleAssociation",
+    "AWS::Route53Resolver::ResolverQueryLoggingConfig",
+    "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation",
 })
 
 

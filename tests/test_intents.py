@@ -422,10 +422,10 @@ def test_reference_templates_pass_every_default_intent(reference: Path) -> None:
         expected = {"no_internet(isolated)", "egress_only(private)",
                     "acl_returns_admitted()", "gateway_endpoint(s3, tiers=[private, isolated])",
                     "gateway_endpoint(dynamodb, tiers=[private, isolated])"}
-        # AZ-local egress is an intent only with a NAT in every AZ (not the
-        # shared hub's single NAT gateway).
-        per_az = v.model.template_name != "vpc-patterns-shared"
-        assert ("egress_in_az(private)" in got) == per_az
+        # AZ-local egress is an intent with a NAT in every AZ (prod's gateways,
+        # dev's instances) and with shared's regional NAT gateway, which
+        # handles each AZ's traffic in that AZ.
+        assert "egress_in_az(private)" in got
         assert expected <= set(got)
     assert report.exit_code() == 0
     dev = next(v for v in report.vpcs if v.model.template_name == "vpc-patterns-dev")
@@ -471,7 +471,7 @@ def test_cli_exit_codes_json_and_module_entry(
         reference: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", str(reference)]) == 0
     # dev and prod: 7 intents each; shared (single NAT gateway): 6
-    assert "20 intents in 3 VPC(s): 20 pass, 0 fail, 0 unknown" in capsys.readouterr().out
+    assert "21 intents in 3 VPC(s): 21 pass, 0 fail, 0 unknown" in capsys.readouterr().out
     assert main(["verify", "--json", str(reference / "vpc-patterns-prod.template.json")]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["counts"] == {"pass": 7, "fail": 0, "unknown": 0}

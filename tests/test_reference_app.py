@@ -148,3 +148,42 @@ def test_construct_errors_name_the_environment(tmp_path: Path) -> None:
     context[CONTEXT_KEY]["prod"]["interface_endpoints"] = ["s3"]
     with pytest.raises(ConfigError, match=r"^vpc_patterns:environments\.prod: .*'s3'"):
         build_app(App(context=context, outdir=str(tmp_path)), compliance=False)
+
+
+def test_newer_vpc_controls_in_the_reference_app(assembly: Path) -> None:
+    """shared leaves through one regional NAT gateway (no zonal one), prod has
+    hybrid DNS over its VPN and Encryption Controls in monitor mode, every
+    environment has Block Public Access exclusions for its public subnets, and
+    the account-wide options are off unless asked (they would affect every
+    VPC of the account)."""
+    shared, prod = _template(assembly, "shared"), _template(assembly, "prod")
+    (nat,) = _types(shared, "AWS::EC2::NatGateway").values()
+    assert nat["Properties"]["AvailabilityMode"] == "regional"
+    assert "SubnetId" not in nat["Properties"]
+    endpoints = _types(prod, "AWS::Route53Resolver::ResolverEndpoint").values()
+    assert sorted(e["Properties"]["Direction"] for e in endpoints) == ["INBOUND", "OUTBOUND"]
+    assert all(len(e["Properties"]["IpAddresses"]) == 2 for e in endpoints)
+    (control,) = _types(prod, "AWS::EC2::VPCEncryptionControl").values()
+    assert control["Properties"]["Mode"] == "monitor"
+    for env in ("dev", "prod", "shared"):
+        t = _template(assembly, env)
+        public = {k for k in _types(t, "AWS::EC2::Subnet") if k.startswith("NetworkPublic")}
+        excluded = {v["Properties"]["SubnetId"]["Ref"]
+                    for v in _types(t, "AWS::EC2::VPCBlockPublicAccessExclusion").values()}
+        assert excluded == public and public, env
+        assert not _types(t, "AWS::EC2::VPCBlockPublicAccessOptions"), env
+
+
+def test_block_public_access_options_on_request(tmp_path: Path) -> None:
+    import copy
+
+    context = copy.deepcopy(CDK_CONTEXT)
+    context["vpc_patterns:block_public_access"] = "ingress"
+    app = App(context=context, outdir=str(tmp_path))
+    build_app(app, compliance=False)
+    app.synth()
+    found = [(p.name, r["Properties"]) for p in tmp_path.glob("*.template.json")
+             for r in json.loads(p.read_text())["Resources"].values()
+             if r["Type"] == "AWS::EC2::VPCBlockPublicAccessOptions"]
+    assert found == [("vpc-patterns-dev.template.json",
+                      {"InternetGatewayBlockMode": "block-ingress"})]

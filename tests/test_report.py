@@ -132,13 +132,15 @@ def test_cost_figures_of_the_reference_stacks(written: dict) -> None:
     assert items["nat_instance:t4g.nano"] == "$6.13" and items["public_ipv4"] == "$7.30"
     items = {ln.key: money(ln.monthly) for ln in prod.lines}
     # prod: 3 NAT gateways (3 x 0.045 x 730) + their 3 Elastic IPs (3 x 0.005 x 730),
-    # 5 interface endpoints in 3 AZs (15 x 0.01 x 730), one VPN connection (0.05 x 730)
+    # 5 interface endpoints in 3 AZs (15 x 0.01 x 730), one VPN connection (0.05 x 730),
+    # hybrid DNS: 2 inbound + 2 outbound resolver addresses (4 x 0.125 x 730)
     assert items == {"nat_gateway": "$98.55", "public_ipv4": "$10.95",
-                     "interface_endpoint": "$109.50", "vpn_connection": "$36.50"}
+                     "interface_endpoint": "$109.50", "vpn_connection": "$36.50",
+                     "resolver_endpoint": "$365.00"}
     for est in (dev, prod):
         assert est.total == sum(ln.monthly for ln in est.lines) and est.complete
         assert est.region_assumed and est.region == "us-east-1"
-    assert (money(dev.total), money(prod.total)) == ("$13.43", "$255.50")
+    assert (money(dev.total), money(prod.total)) == ("$13.43", "$620.50")
 
 
 def test_free_space_of_the_prod_vpc(written: dict) -> None:
