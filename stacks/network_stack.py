@@ -29,7 +29,7 @@ from vpc_patterns import (
 from vpc_patterns.build.flow_logs import FlowLogs
 from vpc_patterns.build.monitoring import NetworkMonitoring
 from vpc_patterns.build.security_groups import WorkloadSecurityGroups
-from vpc_patterns.plan.flow_logs import CloudWatchDestination, S3Destination
+from vpc_patterns.plan.flow_logs import DEFAULT_FIELDS, CloudWatchDestination, S3Destination
 from vpc_patterns.plan.network import SubnetKind
 from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgPeer, SgRule
 from vpc_patterns.plan.vpn import on_premises_acl_rules
@@ -114,10 +114,15 @@ class NetworkStack(Stack):
                 parquet = config.flow_log_s3_format == "parquet"
                 destinations.append(S3Destination(file_format=config.flow_log_s3_format,
                                                   hive_compatible_partitions=parquet))
+            # With Encryption Controls, each record also says whether the flow
+            # was encrypted: what monitor mode is for, read before enforcing.
+            log_format = DEFAULT_FIELDS + (
+                ("encryption-status",) if config.encryption_control else ())
             self.flow_logs = FlowLogs(
                 self, "FlowLogs",
                 network=self.network,
                 destinations=destinations,
+                log_format=log_format,
                 traffic_type=config.flow_log_traffic_type,
                 max_aggregation_interval=config.flow_log_aggregation_seconds,
                 removal_policy=removal,

@@ -165,6 +165,12 @@ def test_newer_vpc_controls_in_the_reference_app(assembly: Path) -> None:
     assert all(len(e["Properties"]["IpAddresses"]) == 2 for e in endpoints)
     (control,) = _types(prod, "AWS::EC2::VPCEncryptionControl").values()
     assert control["Properties"]["Mode"] == "monitor"
+    # monitor mode is read in the flow logs: every prod flow log records it
+    flow_logs = _types(prod, "AWS::EC2::FlowLog").values()
+    assert flow_logs and all("${encryption-status}" in f["Properties"]["LogFormat"]
+                             for f in flow_logs)
+    assert all("encryption-status" not in json.dumps(f) for f in
+               _types(_template(assembly, "dev"), "AWS::EC2::FlowLog").values())
     for env in ("dev", "prod", "shared"):
         t = _template(assembly, env)
         public = {k for k in _types(t, "AWS::EC2::Subnet") if k.startswith("NetworkPublic")}
