@@ -55,7 +55,16 @@ def acknowledge_in_packs(scope: IConstruct, rule: str, reason: str) -> None:
 def compliance_plugins(scope: IConstruct) -> list[IPolicyValidationPlugin]:
     """The four packs as validation plugins:
     ``Validations.of(app).add_plugins(*compliance_plugins(app))``."""
-    from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks
+    try:
+        from cdk_nag import (
+            AwsSolutionsChecks,
+            HIPAASecurityChecks,
+            NIST80053R5Checks,
+            PCIDSS321Checks,
+        )
+    except ImportError as err:
+        raise ImportError("compliance_plugins() needs cdk-nag: pip install 'vpc-patterns[compliance]' "
+                          "(or cdk-nag>=3.0.2,<4)") from err
 
     return [AwsSolutionsChecks(scope), NIST80053R5Checks(scope), HIPAASecurityChecks(scope),
             PCIDSS321Checks(scope)]
