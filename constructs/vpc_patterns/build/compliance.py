@@ -63,8 +63,8 @@ def compliance_plugins(scope: IConstruct) -> list[IPolicyValidationPlugin]:
             PCIDSS321Checks,
         )
     except ImportError as err:
-        raise ImportError("compliance_plugins() needs cdk-nag: pip install 'vpc-patterns[compliance]' "
-                          "(or cdk-nag>=3.0.2,<4)") from err
+        raise ImportError("compliance_plugins() needs cdk-nag: pip install "
+                          "'vpc-patterns[compliance]' (or cdk-nag>=3.0.2,<4)") from err
 
     return [AwsSolutionsChecks(scope), NIST80053R5Checks(scope), HIPAASecurityChecks(scope),
             PCIDSS321Checks(scope)]
