@@ -219,7 +219,7 @@ def parse_peering(raw: Any, envs: Mapping[str, EnvironmentConfig]) -> PeeringCon
             f"{PEERING_KEY} has unknown keys {sorted(extra)}; accepted: hub, spokes, tcp_ports"
         )
     hub, spokes = raw.get("hub"), raw.get("spokes")
-    if hub not in envs:
+    if not isinstance(hub, str) or hub not in envs:
         raise ConfigError(f"{PEERING_KEY}.hub = {hub!r} is not an environment; "
                           f"accepted: {', '.join(envs)}")
     if not isinstance(spokes, list) or not spokes:
@@ -227,7 +227,7 @@ def parse_peering(raw: Any, envs: Mapping[str, EnvironmentConfig]) -> PeeringCon
             f"{PEERING_KEY}.spokes = {spokes!r} must be a non-empty list of environments"
         )
     for sp in spokes:
-        if sp not in envs or sp == hub or spokes.count(sp) > 1:
+        if not isinstance(sp, str) or sp not in envs or sp == hub or spokes.count(sp) > 1:
             raise ConfigError(
                 f"{PEERING_KEY}.spokes entry {sp!r} must be an environment other than the hub, "
                 f"listed once; environments: {', '.join(envs)}"
@@ -328,7 +328,7 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
                                   "true or false")
             if extra:
                 raise ConfigError(f"{_key(env, where)} has unknown keys {sorted(extra)}")
-            if t["kind"] not in {k.value for k in SubnetKind}:
+            if not isinstance(t["kind"], str) or t["kind"] not in {k.value for k in SubnetKind}:
                 raise ConfigError(
                     f"{_key(env, where + '.kind')} = {t['kind']!r}; "
                     "accepted: public, private, isolated"
@@ -412,14 +412,14 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
             )
         kw["logs_removal_policy"] = raw["logs_removal_policy"]
     if "account" in raw:
-        if not isinstance(raw["account"], str) or not re.fullmatch(r"\d{12}", raw["account"]):
+        if not isinstance(raw["account"], str) or not re.fullmatch(r"[0-9]{12}", raw["account"]):
             raise ConfigError(
                 f"{_key(env, 'account')} = {raw['account']!r} must be a 12-digit string"
             )
         kw["account"] = raw["account"]
     if "region" in raw:
         if not isinstance(raw["region"], str) or not re.fullmatch(
-            r"[a-z]{2}(-[a-z]+)+-\d+", raw["region"]
+            r"[a-z]{2}(-[a-z]+)+-[0-9]+", raw["region"]
         ):
             raise ConfigError(
                 f"{_key(env, 'region')} = {raw['region']!r} "

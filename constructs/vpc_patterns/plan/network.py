@@ -29,7 +29,7 @@ and no existing subnet changes its CIDR or its logical id.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -276,7 +276,8 @@ def _check_unique_ids(
 
 
 def _check_gateway_endpoints(gateway_endpoints: object) -> list[str]:
-    if gateway_endpoints is None or isinstance(gateway_endpoints, (bytes, int)):
+    if (gateway_endpoints is None or isinstance(gateway_endpoints, (bytes, int, Mapping))
+            or not isinstance(gateway_endpoints, Iterable)):
         raise ConfigError(
             f"gateway_endpoints {gateway_endpoints!r} must be a list of service names "
             f"({', '.join(GATEWAY_ENDPOINT_SERVICES)}); () for none"
