@@ -439,7 +439,8 @@ SLIPS = [
     case("nat-instance-type-trailing-newline",
          r"NAT instance type 't4g\.nano\\n' is not an EC2 instance type",
          nat=NatProvider.instances(instance_type="t4g.nano\n")),
-    case("nat-instance-ports-duplicate", r"allowed_ports \(80, 443, 80\) list \[80\] more than once",
+    case("nat-instance-ports-duplicate",
+         r"allowed_ports \(80, 443, 80\) list \[80\] more than once",
          nat=NatProvider.instances(allowed_ports=[80, 443, 80])),
     case("nat-instance-ports-over-60", r"allowed_ports has 61 ports.*at most 60 rules",
          nat=NatProvider.instances(allowed_ports=range(1, 62))),
@@ -459,13 +460,13 @@ def test_input_that_used_to_slip_through(kwargs: dict, match: str) -> None:
 
 @pytest.mark.parametrize("ports", [None, 443, 1.5, "443", {80: 1}])
 def test_nat_instance_ports_not_a_list(ports: object) -> None:
-    with pytest.raises(ConfigError, match="allowed_ports .* must be a non-empty list of TCP ports"):
+    with pytest.raises(ConfigError, match=r"allowed_ports .* must be a non-empty list of TCP"):
         NatProvider.instances(allowed_ports=ports)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("value", [[], {}, None, 3])
 def test_nat_parse_refuses_non_strings(value: object) -> None:
-    with pytest.raises(ConfigError, match="NAT strategy .* is unknown; accepted: gateway-per-az"):
+    with pytest.raises(ConfigError, match=r"NAT strategy .* is unknown; accepted: gateway-per-az"):
         NatProvider.parse(value)  # type: ignore[arg-type]
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from stacks.config import parse_environments
 from vpc_patterns import ConfigError
 from vpc_patterns.plan.flow_logs import CloudWatchDestination, FlowLogTarget, plan_flow_logs
 from vpc_patterns.plan.nacl.rules import AclRule
@@ -18,8 +20,6 @@ from vpc_patterns.plan.network import plan_network
 from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgPeer, SgRule
 from vpc_patterns.plan.tiers import Tier
 from vpc_patterns.plan.vpn import TunnelOptions
-
-from stacks.config import parse_environments
 
 # Strings that look almost valid: a valid value with a newline, a non-ASCII
 # digit or a space added, next to arbitrary text.
