@@ -76,7 +76,7 @@ def test_acls_push_a_network_over_the_limit_in_the_construct() -> None:
                                restrict_default_security_group=True)
     assert sum(full.values()) > MAX_STACK_RESOURCES
     stack = cdk.Stack(cdk.App(), "S")
-    with pytest.raises(ConfigError, match="CloudFormation resources.*at most 500"):
+    with pytest.raises(ConfigError, match=r"CloudFormation resources.*at most 500"):
         BestPracticeVpc(stack, "Net", max_azs=6, tiers=tiers)
     assert stack.node.try_find_child("Net") is None
 
