@@ -159,6 +159,10 @@ def _key(env: str, name: str) -> str:
     return f"{CONTEXT_KEY}.{env}.{name}"
 
 
+#: CloudFormation's limit on a template's Description.
+MAX_STACK_DESCRIPTION_BYTES = 1024
+
+
 def _expect(env: str, name: str, value: Any, types: tuple[type, ...], what: str) -> None:
     if isinstance(value, bool) and bool not in types:
         raise ConfigError(f"{_key(env, name)} = {value!r} must be {what}")
@@ -428,6 +432,12 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
         kw["region"] = raw["region"]
     if "description" in raw:
         _expect(env, "description", raw["description"], (str,), "a string")
+        size = len(raw["description"].encode("utf-8"))
+        if size > MAX_STACK_DESCRIPTION_BYTES:
+            raise ConfigError(
+                f"{_key(env, 'description')} is {size} bytes (UTF-8); a CloudFormation stack "
+                f"description holds at most {MAX_STACK_DESCRIPTION_BYTES}: shorten it"
+            )
         kw["description"] = raw["description"]
     cfg = EnvironmentConfig(**kw)
     # Validate the network itself now, so the error names this environment.
