@@ -240,10 +240,10 @@ def test_description_of_1024_bytes_is_accepted() -> None:
 
 @pytest.mark.parametrize("hub", [["shared"], {"shared": 1}])
 def test_peering_hub_not_a_string(hub: object) -> None:
-    with pytest.raises(ConfigError, match="vpc_patterns:peering.hub"):
+    with pytest.raises(ConfigError, match=r"vpc_patterns:peering\.hub"):
         _peering(hub=hub, spokes=["prod"])
 
 
 def test_peering_spoke_not_a_string() -> None:
-    with pytest.raises(ConfigError, match="vpc_patterns:peering.spokes entry"):
+    with pytest.raises(ConfigError, match=r"vpc_patterns:peering\.spokes entry"):
         _peering(hub="shared", spokes=[["prod"]])
