@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import vpc_patterns as _c
 from stacks.config import parse_environments
 from vpc_patterns import ConfigError
 from vpc_patterns.plan.flow_logs import CloudWatchDestination, FlowLogTarget, plan_flow_logs
@@ -176,3 +178,96 @@ def test_parse_environments(env: dict[str, Any], vpn: dict[str, Any],
     _only_config_errors(lambda: parse_environments({"dev": {"vpn": vpn}}))
     _only_config_errors(lambda: parse_environments({"dev": {"tiers": tiers}}))
     _only_config_errors(lambda: parse_environments(top))
+
+
+# --- the CDK constructs: hand-written wrong-type cases (hypothesis would be
+# too slow through jsii) ----------------------------------------------------
+_CONSTRUCT_CASES: dict[str, Callable[[Any, Any, str], Any]] = {
+    "vpc-name-list": lambda st, net, i: _c.BestPracticeVpc(st, i, name=["a"]),
+    "vpc-flow-log-int": lambda st, net, i: _c.BestPracticeVpc(st, i, flow_log=1),
+    "vpc-public-ports-bool": lambda st, net, i: _c.BestPracticeVpc(
+        st, i, public_ingress_ports=[True]),
+    "vpc-public-ports-int": lambda st, net, i: _c.BestPracticeVpc(st, i, public_ingress_ports=443),
+    "vpc-acl-rules-list": lambda st, net, i: _c.BestPracticeVpc(st, i, acl_rules=[1]),
+    "vpc-intents-str": lambda st, net, i: _c.BestPracticeVpc(st, i, intents="x"),
+    "vpc-retention-bool": lambda st, net, i: _c.BestPracticeVpc(
+        st, i, flow_log_retention_days=True),
+    "vpc-tiers-str": lambda st, net, i: _c.BestPracticeVpc(st, i, tiers="public"),
+    "vpc-tiers-list-of-str": lambda st, net, i: _c.BestPracticeVpc(st, i, tiers=["public"]),
+    "flow-logs-targets-str": lambda st, net, i: _c.FlowLogs(st, i, network=net, targets="vpc"),
+    "flow-logs-destinations-dict": lambda st, net, i: _c.FlowLogs(
+        st, i, network=net, destinations={"a": 1}),
+    "flow-logs-network-str": lambda st, net, i: _c.FlowLogs(st, i, network="vpc-1"),
+    "flow-logs-name-list": lambda st, net, i: _c.FlowLogs(st, i, network=net, name=["a"]),
+    "monitoring-dashboard-int": lambda st, net, i: _c.NetworkMonitoring(
+        st, i, network=net, dashboard=1),
+    "monitoring-dashboard-name-newline": lambda st, net, i: _c.NetworkMonitoring(
+        st, i, network=net, dashboard_name="a\n"),
+    "sgs-groups-str": lambda st, net, i: _c.WorkloadSecurityGroups(
+        st, i, network=net, groups="app"),
+    "sgs-groups-dicts": lambda st, net, i: _c.WorkloadSecurityGroups(
+        st, i, network=net, groups=[{"name": "a"}]),
+    "sgs-name-list": lambda st, net, i: _c.WorkloadSecurityGroups(
+        st, i, network=net, groups=[_c.SecurityGroupSpec("app", "App")], name=["x"]),
+    "sgs-name-too-long": lambda st, net, i: _c.WorkloadSecurityGroups(
+        st, i, network=net, groups=[_c.SecurityGroupSpec("app", "App")], name="n" * 300),
+    "endpoints-services-str": lambda st, net, i: _c.InterfaceEndpoints(
+        st, i, network=net, services="ssm"),
+    "endpoints-services-int": lambda st, net, i: _c.InterfaceEndpoints(
+        st, i, network=net, services=[1]),
+    "endpoints-tier-list": lambda st, net, i: _c.InterfaceEndpoints(
+        st, i, network=net, services=["ssm"], tier=["private"]),
+    "endpoints-service-azs-list": lambda st, net, i: _c.InterfaceEndpoints(
+        st, i, network=net, services=["ssm"], service_azs=["a"]),
+    "endpoints-name-too-long": lambda st, net, i: _c.InterfaceEndpoints(
+        st, i, network=net, services=["ssm"], name="n" * 300),
+    "eni-az-index-bool": lambda st, net, i: _c.ExtraNetworkInterface(
+        st, i, network=net, tier="private", az_index=True, security_groups=[], description="x"),
+    "eni-tier-list": lambda st, net, i: _c.ExtraNetworkInterface(
+        st, i, network=net, tier=["private"], az_index=0, security_groups=[], description="x"),
+    "eni-groups-str": lambda st, net, i: _c.ExtraNetworkInterface(
+        st, i, network=net, tier="private", az_index=0, security_groups="sg-0123abcd",
+        description="x"),
+    "vpn-ip-list": lambda st, net, i: _c.SiteToSiteVpn(
+        st, i, network=net, customer_gateway_ip=["203.0.113.1"]),
+    "vpn-asn-bool": lambda st, net, i: _c.SiteToSiteVpn(
+        st, i, network=net, customer_gateway_ip="203.0.113.1", customer_bgp_asn=True,
+        routing="bgp"),
+    "vpn-routes-str": lambda st, net, i: _c.SiteToSiteVpn(
+        st, i, network=net, customer_gateway_ip="203.0.113.1", static_routes="10.0.0.0/8"),
+    "vpn-output-prefix-newline": lambda st, net, i: _c.SiteToSiteVpn(
+        st, i, network=net, customer_gateway_ip="203.0.113.1",
+        static_routes=["172.16.0.0/16"], output_prefix="Vpn\n"),
+    "peering-tiers-str": lambda st, net, i: _c.VpcPeering(
+        st, i, requester=net, accepter=net, requester_tiers="private"),
+}
+
+
+@pytest.fixture(scope="module")
+def stack_and_network() -> tuple[Any, Any]:
+    import aws_cdk as cdk
+
+    app = cdk.App()
+    stack = cdk.Stack(app, "S", env=cdk.Environment(account="111111111111", region="us-east-1"))
+    return stack, _c.BestPracticeVpc(stack, "Net", max_azs=2)
+
+
+@pytest.mark.parametrize("case", sorted(_CONSTRUCT_CASES))
+def test_constructs_refuse_wrong_types(case: str, stack_and_network: tuple[Any, Any]) -> None:
+    stack, net = stack_and_network
+    construct_id = f"Case{sorted(_CONSTRUCT_CASES).index(case)}"
+    with pytest.raises(ConfigError):
+        _CONSTRUCT_CASES[case](stack, net, construct_id)
+    assert stack.node.try_find_child(construct_id) is None  # nothing was created
+
+
+_ENVS = parse_environments({"hub": {"cidr": "10.1.0.0/16"}, "spoke": {"cidr": "10.2.0.0/16"}})
+
+
+@_FUZZ
+@given(st.fixed_dictionaries({}, optional={"hub": ANY, "spokes": ANY, "tcp_ports": ANY}), ANY)
+def test_parse_peering(raw: dict[str, Any], other: Any) -> None:
+    from stacks.config import parse_peering
+
+    _only_config_errors(lambda: parse_peering(raw, _ENVS))
+    _only_config_errors(lambda: parse_peering(other, _ENVS))

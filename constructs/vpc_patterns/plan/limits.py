@@ -7,7 +7,7 @@ synthesizes several layouts and compares.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from vpc_patterns.errors import ConfigError
@@ -128,3 +128,20 @@ def check_generated_names(plan: VpcPlan, name: str, *, option: str = "name") -> 
                 f"{len(text)} characters long; EC2 accepts at most {limit}: shorten the "
                 f"{option} by {len(text) - limit} or more characters"
             )
+
+
+def check_name_tags(name: object, suffixes: Sequence[str], *, option: str = "name") -> None:
+    """Validate a construct's ``name`` option, the prefix of ``Name`` tags
+    ``<name>/<suffix>``: a non-empty string whose longest tag fits EC2's 256
+    characters. ``None`` (the default name) passes."""
+    if name is None:
+        return
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{option} {name!r} must be a non-empty string")
+    longest = f"{name}/{max(suffixes, key=len)}" if suffixes else name
+    if len(longest) > MAX_TAG_VALUE_CHARS:
+        raise ConfigError(
+            f"{option} {name[:40]!r}... ({len(name)} characters) makes the Name tag "
+            f"{len(longest)} characters long; EC2 accepts at most {MAX_TAG_VALUE_CHARS}: "
+            f"shorten the {option} by {len(longest) - MAX_TAG_VALUE_CHARS} or more characters"
+        )
