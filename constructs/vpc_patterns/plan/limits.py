@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from vpc_patterns.errors import ConfigError
-from vpc_patterns.plan.nat import NatKind
+from vpc_patterns.plan.nat import nat_strategy
 from vpc_patterns.plan.tiers import SubnetKind
 
 if TYPE_CHECKING:
@@ -21,9 +21,6 @@ if TYPE_CHECKING:
 #: CloudFormation's quota of resources in one stack.
 MAX_STACK_RESOURCES = 500
 
-#: Per NAT instance: Auto Scaling group, launch template, fixed interface,
-#: instance profile, role and its policy.
-_PER_NAT_INSTANCE = 6
 #: The flow log, its log group, its role and the role's policy.
 _FLOW_LOG = 4
 #: The default-SG custom resource, its function, role, policy and log group.
@@ -42,26 +39,19 @@ def count_vpc_resources(
     counted from ``acl_plan`` (None: no ACLs); ``flow_log`` and
     ``restrict_default_security_group`` add those parts and their shared KMS key."""
     public = bool(plan.subnets_by_kind(SubnetKind.PUBLIC))
-    kinds = {n.kind for n in plan.nats}
+    strategies = {n.kind: nat_strategy(n.kind) for n in plan.nats}
+    igw = public or any(s.needs_internet_gateway for s in strategies.values())
     counts: dict[str, int] = {
         "vpc": 1,
-        "internet gateway": 2 if public or NatKind.REGIONAL_GATEWAY in kinds else 0,
+        "internet gateway": 2 if igw else 0,
         "subnets": len(plan.subnets),
         "route tables": len(plan.route_tables),
         "route table associations": sum(len(rt.subnets) for rt in plan.route_tables),
         "routes": sum(len(rt.routes) for rt in plan.route_tables),
         "gateway endpoints": len(plan.gateway_endpoints),
     }
-    nat = 0
-    for n in plan.nats:
-        if n.kind is NatKind.GATEWAY:
-            nat += 2  # the gateway and its Elastic IP
-        elif n.kind is NatKind.INSTANCE:
-            nat += _PER_NAT_INSTANCE
-        elif n.kind is NatKind.REGIONAL_GATEWAY:
-            nat += 1 + sum(a.eip_count for a in n.az_addresses or ())
-    if NatKind.INSTANCE in kinds:
-        nat += 1  # the instances' shared security group
+    nat = sum(strategies[n.kind].cfn_resources(n) for n in plan.nats)
+    nat += sum(s.shared_cfn_resources for s in strategies.values())
     counts["NATs"] = nat
     if acl_plan is not None:
         counts["network ACLs"] = len(acl_plan.acls)
@@ -110,7 +100,7 @@ def generated_names(plan: VpcPlan, name: str) -> dict[str, tuple[str, int]]:
         suffixes.append(f"nat-{n.az.label}")
         suffixes += [f"nat-regional-{a.az.label}" for a in n.az_addresses or ()]
     out = {"Name tag": (f"{name}/{max(suffixes, key=len)}", MAX_TAG_VALUE_CHARS)}
-    instances = [n for n in plan.nats if n.kind is NatKind.INSTANCE]
+    instances = [n for n in plan.nats if n.instance_type is not None]
     if instances:
         label = max((n.az.label for n in instances), key=len)
         out["NAT instance interface Description"] = (

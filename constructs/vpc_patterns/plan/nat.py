@@ -289,6 +289,14 @@ class NatStrategy:
     #: Whether the NAT instance options (an instance type set in the reference
     #: app's configuration) apply to this kind.
     accepts_instance_options: ClassVar[bool] = False
+    #: Whether this kind's NATs need an internet gateway even with no public tier.
+    needs_internet_gateway: ClassVar[bool] = False
+    #: CloudFormation resources the kind's builder adds once when it has NATs.
+    shared_cfn_resources: ClassVar[int] = 0
+
+    def cfn_resources(self, nat: NatPlan) -> int:
+        """CloudFormation resources the kind's builder creates for ``nat``."""
+        return 0
 
     @property
     def routes_egress(self) -> bool:
@@ -399,6 +407,9 @@ class NatGatewayStrategy(NatStrategy):
     def construct_ids(self, nat: NatPlan) -> tuple[tuple[str, str], ...]:
         return ((nat.construct_id, "a NAT"), (nat.construct_id + "Eip", "a NAT's Elastic IP"))
 
+    def cfn_resources(self, nat: NatPlan) -> int:
+        return 2  # the gateway and its Elastic IP
+
 
 @register_nat_strategy
 class NatInstanceStrategy(NatStrategy):
@@ -408,6 +419,12 @@ class NatInstanceStrategy(NatStrategy):
     route_target = RouteTarget.NAT_INSTANCE
     monitoring_kind = "nat-instance"
     accepts_instance_options = True
+    shared_cfn_resources = 1  # the instances' security group
+
+    def cfn_resources(self, nat: NatPlan) -> int:
+        # Auto Scaling group, launch template, fixed interface, instance
+        # profile, role and its policy
+        return 6
 
     def check_options(self, nat: NatProvider) -> None:
         super().check_options(nat)
@@ -489,6 +506,10 @@ class RegionalNatGatewayStrategy(NatStrategy):
     route_target = REGIONAL_NAT_GATEWAY
     hourly_price_key = NAT_GATEWAY_HOUR
     monitoring_kind = "regional-nat-gateway"
+    needs_internet_gateway = True
+
+    def cfn_resources(self, nat: NatPlan) -> int:
+        return 1 + sum(a.eip_count for a in nat.az_addresses or ())
     #: The construct id of the gateway under the VPC.
     construct_id: ClassVar[str] = "RegionalNatGateway"
 
