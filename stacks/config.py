@@ -159,6 +159,10 @@ def _key(env: str, name: str) -> str:
     return f"{CONTEXT_KEY}.{env}.{name}"
 
 
+#: CloudFormation's limit on a template's Description.
+MAX_STACK_DESCRIPTION_BYTES = 1024
+
+
 def _expect(env: str, name: str, value: Any, types: tuple[type, ...], what: str) -> None:
     if isinstance(value, bool) and bool not in types:
         raise ConfigError(f"{_key(env, name)} = {value!r} must be {what}")
@@ -219,7 +223,7 @@ def parse_peering(raw: Any, envs: Mapping[str, EnvironmentConfig]) -> PeeringCon
             f"{PEERING_KEY} has unknown keys {sorted(extra)}; accepted: hub, spokes, tcp_ports"
         )
     hub, spokes = raw.get("hub"), raw.get("spokes")
-    if hub not in envs:
+    if not isinstance(hub, str) or hub not in envs:
         raise ConfigError(f"{PEERING_KEY}.hub = {hub!r} is not an environment; "
                           f"accepted: {', '.join(envs)}")
     if not isinstance(spokes, list) or not spokes:
@@ -227,7 +231,7 @@ def parse_peering(raw: Any, envs: Mapping[str, EnvironmentConfig]) -> PeeringCon
             f"{PEERING_KEY}.spokes = {spokes!r} must be a non-empty list of environments"
         )
     for sp in spokes:
-        if sp not in envs or sp == hub or spokes.count(sp) > 1:
+        if not isinstance(sp, str) or sp not in envs or sp == hub or spokes.count(sp) > 1:
             raise ConfigError(
                 f"{PEERING_KEY}.spokes entry {sp!r} must be an environment other than the hub, "
                 f"listed once; environments: {', '.join(envs)}"
@@ -328,7 +332,7 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
                                   "true or false")
             if extra:
                 raise ConfigError(f"{_key(env, where)} has unknown keys {sorted(extra)}")
-            if t["kind"] not in {k.value for k in SubnetKind}:
+            if not isinstance(t["kind"], str) or t["kind"] not in {k.value for k in SubnetKind}:
                 raise ConfigError(
                     f"{_key(env, where + '.kind')} = {t['kind']!r}; "
                     "accepted: public, private, isolated"
@@ -412,14 +416,14 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
             )
         kw["logs_removal_policy"] = raw["logs_removal_policy"]
     if "account" in raw:
-        if not isinstance(raw["account"], str) or not re.fullmatch(r"\d{12}", raw["account"]):
+        if not isinstance(raw["account"], str) or not re.fullmatch(r"[0-9]{12}", raw["account"]):
             raise ConfigError(
                 f"{_key(env, 'account')} = {raw['account']!r} must be a 12-digit string"
             )
         kw["account"] = raw["account"]
     if "region" in raw:
         if not isinstance(raw["region"], str) or not re.fullmatch(
-            r"[a-z]{2}(-[a-z]+)+-\d+", raw["region"]
+            r"[a-z]{2}(-[a-z]+)+-[0-9]+", raw["region"]
         ):
             raise ConfigError(
                 f"{_key(env, 'region')} = {raw['region']!r} "
@@ -428,6 +432,12 @@ def parse_environment(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
         kw["region"] = raw["region"]
     if "description" in raw:
         _expect(env, "description", raw["description"], (str,), "a string")
+        size = len(raw["description"].encode("utf-8"))
+        if size > MAX_STACK_DESCRIPTION_BYTES:
+            raise ConfigError(
+                f"{_key(env, 'description')} is {size} bytes (UTF-8); a CloudFormation stack "
+                f"description holds at most {MAX_STACK_DESCRIPTION_BYTES}: shorten it"
+            )
         kw["description"] = raw["description"]
     cfg = EnvironmentConfig(**kw)
     # Validate the network itself now, so the error names this environment.

@@ -198,3 +198,52 @@ def test_block_public_access_context_refuses_other_modes() -> None:
 
     with pytest.raises(ConfigError, match=BLOCK_PUBLIC_ACCESS_KEY):
         parse_block_public_access("on")
+
+
+# --- cdk.json values that used to raise TypeError or slip through ----------
+@pytest.mark.parametrize(
+    ("raw", "needle"),
+    [
+        pytest.param(_with("dev", tiers=[{"name": "web", "kind": ["public"]}]),
+                     f"{CONTEXT_KEY}.dev.tiers[0].kind = ['public']; accepted: public",
+                     id="tier-kind-list"),
+        pytest.param(_with("dev", tiers=[{"name": "web", "kind": {"a": 1}}]),
+                     f"{CONTEXT_KEY}.dev.tiers[0].kind", id="tier-kind-object"),
+        pytest.param(_with("dev", account="\u0661" * 12), f"{CONTEXT_KEY}.dev.account",
+                     id="account-arabic-digits"),
+        pytest.param(_with("dev", region="eu-west-\u0661"), f"{CONTEXT_KEY}.dev.region",
+                     id="region-arabic-digit"),
+        pytest.param(_with("dev", region="eu-west-1\n"), f"{CONTEXT_KEY}.dev.region",
+                     id="region-trailing-newline"),
+        pytest.param(_with("dev", nat=["instances"]), f"{CONTEXT_KEY}.dev.nat",
+                     id="nat-list"),
+        pytest.param(_with("dev", availability_zones=["eu-west-1a\n"]),
+                     "availability_zones entry 'eu-west-1a\\n' is not an AZ name",
+                     id="az-trailing-newline"),
+        pytest.param(_with("dev", description="x" * 1025), f"{CONTEXT_KEY}.dev.description is "
+                     "1025 bytes (UTF-8); a CloudFormation stack description holds at most 1024",
+                     id="description-over-1024-bytes"),
+        pytest.param(_with("dev", description="\u00e9" * 513),  # 2 bytes each
+                     "1026 bytes", id="description-over-1024-bytes-utf8"),
+    ],
+)
+def test_bad_context_used_to_slip_through(raw: object, needle: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_environments(raw)
+    assert needle in str(err.value)
+
+
+def test_description_of_1024_bytes_is_accepted() -> None:
+    envs = parse_environments(_with("dev", description="x" * 1024))
+    assert len(envs["dev"].description) == 1024
+
+
+@pytest.mark.parametrize("hub", [["shared"], {"shared": 1}])
+def test_peering_hub_not_a_string(hub: object) -> None:
+    with pytest.raises(ConfigError, match=r"vpc_patterns:peering\.hub"):
+        _peering(hub=hub, spokes=["prod"])
+
+
+def test_peering_spoke_not_a_string() -> None:
+    with pytest.raises(ConfigError, match=r"vpc_patterns:peering\.spokes entry"):
+        _peering(hub="shared", spokes=[["prod"]])

@@ -413,3 +413,74 @@ def test_config_error_is_a_value_error_exported_by_the_package():
     assert "ConfigError" in vpc_patterns.__all__
     with pytest.raises(ValueError):
         plan_network(cidr="banana")
+
+
+# --- input that used to slip through (trailing newline, non-ASCII digits,
+# wrong types, NAT instance port lists) --------------------------------------
+ARABIC_ONE = "\u0661"  # ARABIC-INDIC DIGIT ONE: matches \d, not [0-9]
+SLIPS = [
+    case("tier-name-trailing-newline", r"tier name 'web\\n' is not accepted",
+         tiers=[Tier("web\n", "public")]),
+    case("az-name-trailing-newline", r"availability_zones entry 'us-east-1a\\n' is not an AZ name",
+         availability_zones=["us-east-1a\n"]),
+    case("az-name-arabic-digit", "availability_zones entry .* is not an AZ name",
+         availability_zones=[f"us-east-{ARABIC_ONE}a"]),
+    case("az-id-trailing-newline", r"availability_zone_ids entry 'use1-az1\\n' is not an AZ id",
+         availability_zone_ids=["use1-az1\n"]),
+    case("az-id-arabic-digit", "availability_zone_ids entry .* is not an AZ id",
+         availability_zone_ids=[f"use{ARABIC_ONE}-az1"]),
+    case("cidr-arabic-digit", "is not an IPv4 CIDR", cidr=f"10.0.0.0/{ARABIC_ONE}6"),
+    case("availability-zones-not-a-list", r"availability_zones False must be a non-empty list",
+         availability_zones=False),
+    case("availability-zone-ids-a-float", r"availability_zone_ids 1\.5 must be a non-empty list",
+         availability_zone_ids=1.5),
+    case("gateway-endpoints-a-float", r"gateway_endpoints 0\.0 must be a list of service names",
+         gateway_endpoints=0.0),
+    case("nat-instance-type-trailing-newline",
+         r"NAT instance type 't4g\.nano\\n' is not an EC2 instance type",
+         nat=NatProvider.instances(instance_type="t4g.nano\n")),
+    case("nat-instance-ports-duplicate",
+         r"allowed_ports \(80, 443, 80\) list \[80\] more than once",
+         nat=NatProvider.instances(allowed_ports=[80, 443, 80])),
+    case("nat-instance-ports-over-60", r"allowed_ports has 61 ports.*at most 60 rules",
+         nat=NatProvider.instances(allowed_ports=range(1, 62))),
+    case("nat-instance-ports-times-private-tiers",
+         r"30 ports x 3 private tiers = 90 ingress rules.*at most 60",
+         tiers=[PUBLIC, Tier("a", "private", 24), Tier("b", "private", 24),
+                Tier("c", "private", 24)],
+         nat=NatProvider.instances(allowed_ports=range(1, 31))),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "match"), SLIPS)
+def test_input_that_used_to_slip_through(kwargs: dict, match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        plan_network(**kwargs)
+
+
+@pytest.mark.parametrize("ports", [None, 443, 1.5, "443", {80: 1}])
+def test_nat_instance_ports_not_a_list(ports: object) -> None:
+    with pytest.raises(ConfigError, match=r"allowed_ports .* must be a non-empty list of TCP"):
+        NatProvider.instances(allowed_ports=ports)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [[], {}, None, 3])
+def test_nat_parse_refuses_non_strings(value: object) -> None:
+    with pytest.raises(ConfigError, match=r"NAT strategy .* is unknown; accepted: gateway-per-az"):
+        NatProvider.parse(value)  # type: ignore[arg-type]
+
+
+def test_pure_ids_refuse_trailing_newline() -> None:
+    from vpc_patterns.plan.flow_logs import FlowLogTarget, plan_flow_logs
+    from vpc_patterns.plan.security_groups import SgPeer
+
+    with pytest.raises(ConfigError, match="security group reference"):
+        SgPeer.group("sg-0123456789abcdef0\n")
+    with pytest.raises(ConfigError, match="managed prefix list id"):
+        SgPeer.prefix_list("pl-0123abcd\n")
+    with pytest.raises(ConfigError, match="is not an ENI id"):
+        plan_flow_logs(plan_network(), targets=[FlowLogTarget.network_interface("eni-0123abcd\n")])
+    # each accepts the same value without the newline
+    SgPeer.group("sg-0123456789abcdef0")
+    SgPeer.prefix_list("pl-0123abcd")
+    plan_flow_logs(plan_network(), targets=[FlowLogTarget.network_interface("eni-0123abcd")])

@@ -43,6 +43,7 @@ from vpc_patterns.plan.endpoints import (
     plan_interface_endpoints,
     validate_service_name,
 )
+from vpc_patterns.plan.limits import check_name_tags
 from vpc_patterns.plan.security_groups import (
     SecurityGroupSpec,
     SgPeer,
@@ -142,6 +143,8 @@ class InterfaceEndpoints(Construct):
             service_azs=service_azs,
         )
         path = f"{scope.node.path}/{id}" if scope.node.path else id
+        check_name_tags(name, [SECURITY_GROUP_NAME] + [f"endpoint-{e.service}"
+                                                       for e in plan.endpoints])
         # Five groups per interface: the shared group plus the extras.
         check_interface_security_groups([_SHARED_GROUP, *extra_ids],
                                         f"{path} (every endpoint interface)")

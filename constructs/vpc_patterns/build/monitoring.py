@@ -141,7 +141,7 @@ class NetworkMonitoring(Construct):
             )
         if dashboard_name is not None and (
             not isinstance(dashboard_name, str)
-            or not re.match(r"^[A-Za-z0-9_-]{1,255}$", dashboard_name)
+            or not re.match(r"^[A-Za-z0-9_-]{1,255}\Z", dashboard_name)
         ):
             raise ConfigError(
                 f"dashboard_name {dashboard_name!r} must be 1..255 letters, digits, '-' or '_'"

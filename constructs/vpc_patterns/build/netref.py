@@ -51,7 +51,7 @@ def group_id(group: Any, what: str) -> str:
     """The id of a security group given as an ``sg-`` id or token, an
     ``ec2.ISecurityGroup`` or an ``ec2.CfnSecurityGroup``."""
     if isinstance(group, str):
-        if re.match(r"^sg-[0-9a-f]{8,17}$", group) or is_token(group):
+        if re.match(r"^sg-[0-9a-f]{8,17}\Z", group) or is_token(group):
             return group
         raise ConfigError(f"{what}: {group!r} is not a security group id ('sg-0123456789abcdef0')")
     for attr in ("security_group_id", "attr_group_id"):

@@ -28,6 +28,7 @@ from constructs import Construct
 
 from vpc_patterns.build.compliance import acknowledge
 from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.limits import check_name_tags
 from vpc_patterns.plan.security_groups import (
     MAX_SECURITY_GROUPS_PER_INTERFACE,
     PeerKind,
@@ -98,6 +99,7 @@ class WorkloadSecurityGroups(Construct):
         else:
             vpc_id = vpc.vpc_id  # type: ignore[union-attr]
         plan = plan_security_groups(groups)
+        check_name_tags(name, [g.name for g in plan.groups])
         super().__init__(scope, id)
         self.plan: SecurityGroupsPlan = plan
         prefix = name or getattr(network, "_name", None) or self.node.path

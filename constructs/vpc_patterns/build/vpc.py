@@ -38,6 +38,11 @@ from vpc_patterns.plan.flow_logs import (
 )
 from vpc_patterns.plan.flow_logs import LOG_RETENTION_DAYS as LOG_RETENTION_DAYS  # re-exported
 from vpc_patterns.plan.intents import Intent, intents_metadata, plan_intents
+from vpc_patterns.plan.limits import (
+    check_generated_names,
+    check_stack_resources,
+    count_vpc_resources,
+)
 from vpc_patterns.plan.nacl import DEFAULT_PUBLIC_INGRESS_PORTS, AclPlan, AclRule, plan_acls
 from vpc_patterns.plan.naming import METADATA_KEY as INTENTS_METADATA_KEY
 from vpc_patterns.plan.naming import TAG_AZ, TAG_CDK_SUBNET_NAME, TAG_CDK_SUBNET_TYPE, TAG_TIER
@@ -185,6 +190,8 @@ class BestPracticeVpc(Construct):
                 raise ConfigError(f"{flag} {value!r} must be True or False")
         if name is not None and (not isinstance(name, str) or not 1 <= len(name) <= 200):
             raise ConfigError(f"name {name!r} must be a string of 1..200 characters")
+        if name is not None:
+            check_generated_names(plan, name)
         if not isinstance(id, str) or not id:
             raise ConfigError(f"construct id {id!r} must be a non-empty string")
         if not isinstance(network_acls, bool):
@@ -197,6 +204,9 @@ class BestPracticeVpc(Construct):
             )
         elif acl_rules:
             raise ConfigError("acl_rules are given but network_acls=False; drop one of them")
+        check_stack_resources(count_vpc_resources(
+            plan, acl_plan=acl_plan, flow_log=flow_log,
+            restrict_default_security_group=restrict_default_security_group))
         recorded_intents = plan_intents(
             plan, intents, default_intents,
             public_ports=tuple(public_ingress_ports) if network_acls else None,

@@ -320,7 +320,7 @@ class SiteToSiteVpn(Construct):
                               "alarms=True")
         _check_removal(removal_policy)
         prefix = re.sub(r"[^A-Za-z0-9]", "", id) if output_prefix is None else output_prefix
-        if not isinstance(prefix, str) or not re.match(r"^[A-Za-z][A-Za-z0-9]{0,63}$", prefix):
+        if not isinstance(prefix, str) or not re.match(r"^[A-Za-z][A-Za-z0-9]{0,63}\Z", prefix):
             raise ConfigError(f"output_prefix {prefix!r} must be a letter then up to 63 letters "
                               "or digits (it prefixes CloudFormation output keys)")
 

@@ -9,7 +9,7 @@ choice and returns one :class:`AzPlacement` per AZ.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from vpc_patterns.errors import ConfigError
@@ -19,8 +19,8 @@ from vpc_patterns.errors import ConfigError
 DEFAULT_MAX_AZS = 3
 #: AWS allows at most 6 AZs in any region (us-east-1).
 MAX_AZS_LIMIT = 6
-AZ_NAME_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+[a-z]$")
-AZ_ID_PATTERN = re.compile(r"^[a-z]{2,5}\d+-az\d+$")
+AZ_NAME_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+[a-z]\Z")
+AZ_ID_PATTERN = re.compile(r"^[a-z]{2,5}[0-9]+-az[0-9]+\Z")
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,10 @@ def resolve_azs(
     if explicit is not None:
         mode = "name" if availability_zones is not None else "id"
         option = "availability_zones" if mode == "name" else "availability_zone_ids"
+        if isinstance(explicit, (str, bytes, Mapping)) or not isinstance(explicit, Iterable):
+            raise ConfigError(f"{option} {explicit!r} must be a non-empty list of strings")
         items = list(explicit)
-        if isinstance(explicit, str) or not items:
+        if not items:
             raise ConfigError(f"{option} {explicit!r} must be a non-empty list of strings")
         pattern = AZ_NAME_PATTERN if mode == "name" else AZ_ID_PATTERN
         example = "'us-east-1a'" if mode == "name" else "'use1-az1'"

@@ -21,8 +21,8 @@ from typing import Any
 from vpc_patterns.errors import ConfigError
 
 #: Direct Connect gateway ids are UUIDs (lowercase hex).
-DX_GATEWAY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-VGW_ID = re.compile(r"^vgw-[0-9a-f]{8}([0-9a-f]{9})?$")
+DX_GATEWAY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+VGW_ID = re.compile(r"^vgw-[0-9a-f]{8}([0-9a-f]{9})?\Z")
 
 
 def parse_direct_connect_gateway_id(value: Any) -> str:

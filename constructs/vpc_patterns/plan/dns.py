@@ -53,7 +53,7 @@ DEFAULT_QUERY_LOG_RETENTION_DAYS = DEFAULT_FLOW_LOG_RETENTION_DAYS
 DEFAULT_DNS_ACL_FIRST_NUMBER = 30
 #: Route 53 Resolver's limit on a rule's DomainName.
 MAX_DOMAIN_CHARS = 256
-_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)\Z")
 
 
 @dataclass(frozen=True)

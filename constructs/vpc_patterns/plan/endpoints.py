@@ -84,9 +84,9 @@ SECURITY_GROUP_NAME = "interface-endpoints"
 
 #: Short service names: lowercase labels joined by dots (``ssm``,
 #: ``ecr.api``, ``execute-api``, ``sagemaker.runtime``).
-_SERVICE = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9](\.[a-z][a-z0-9-]*[a-z0-9])*$|^[a-z]$")
+_SERVICE = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9](\.[a-z][a-z0-9-]*[a-z0-9])*\Z|^[a-z]\Z")
 MAX_SERVICE_NAME_CHARS = 64
-_AZ_SLOT = re.compile(r"^az[1-9]\d*$")
+_AZ_SLOT = re.compile(r"^az[1-9][0-9]*\Z")
 
 #: AZ ids where a service offers interface endpoints, per region:
 #: ``{("us-east-1", "email-smtp"): frozenset({"use1-az1", ...})}``. Used only

@@ -80,7 +80,7 @@ DEFAULT_FIELDS: tuple[str, ...] = AWS_DEFAULT_FIELDS + (
 #: Rows each saved query returns: a "top N" that fits one console page.
 DEFAULT_QUERY_LIMIT = 25
 
-_FIELD_REF = re.compile(r"^\$\{([a-z0-9-]+)\}$")
+_FIELD_REF = re.compile(r"^\$\{([a-z0-9-]+)\}\Z")
 
 
 class TrafficType(str, Enum):

@@ -79,9 +79,9 @@ ACCESS_LOG_PREFIX = "flow-log-bucket/"
 #: Incomplete multipart uploads (an interrupted delivery) are removed after a week.
 ABORT_MULTIPART_AFTER_DAYS = 7
 
-_ENI_ID = re.compile(r"^eni-[0-9a-f]{8}([0-9a-f]{9})?$")
-_CONSTRUCT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
-_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")
+_ENI_ID = re.compile(r"^eni-[0-9a-f]{8}([0-9a-f]{9})?\Z")
+_CONSTRUCT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}\Z")
+_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*\Z")
 
 
 class FileFormat(str, Enum):

@@ -70,7 +70,7 @@ METADATA_VERSION = 1
 DEFAULT_PUBLIC_PORTS = (80, 443)
 PROTOCOLS = ("tcp", "udp")
 
-_TIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+_TIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}\Z")
 
 
 # ---------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def _ports(value: Any, what: str = "ports") -> tuple[PortRange, ...]:
         if isinstance(item, PortRange):
             lo, hi = item.lo, item.hi
         elif isinstance(item, str):
-            m = re.fullmatch(r"\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?", item)
+            m = re.fullmatch(r"\s*([0-9]{1,5})\s*(?:-\s*([0-9]{1,5})\s*)?", item)
             if not m:
                 raise ConfigError(f"{what} entry {item!r} is not a port or a 'lo-hi' range")
             lo = int(m.group(1))

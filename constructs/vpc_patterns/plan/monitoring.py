@@ -93,7 +93,7 @@ STATUS_CHECK_PERIODS = 2
 #: CPUCreditBalance is published every 5 minutes whatever the monitoring level.
 CPU_CREDIT_PERIOD_SECONDS = 300
 
-_BURSTABLE = re.compile(r"^t\d[a-z]*\.")
+_BURSTABLE = re.compile(r"^t[0-9][a-z]*\.")
 
 NATGW_NAMESPACE = "AWS/NATGateway"
 EC2_NAMESPACE = "AWS/EC2"

@@ -25,11 +25,11 @@ AZs (by index, name or id) with a message per mistake.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.azs import AzPlacement
@@ -37,7 +37,7 @@ from vpc_patterns.plan.naming import pascal
 from vpc_patterns.plan.prices import DEFAULT_REGION, load_prices
 from vpc_patterns.plan.routes import DEFAULT_ROUTE, RoutePlan, RouteTarget
 
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$")
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9]+\Z")
 
 
 class NatKind(str, Enum):
@@ -55,7 +55,9 @@ REGIONAL_NAT_GATEWAY = RouteTarget("regional-nat-gateway", "NatGatewayId")
 REGIONAL_AZ = AzPlacement(-1, name="regional")
 #: Elastic IPs one AZ of a NAT gateway may use (the NAT gateway quota's maximum).
 MAX_EIPS_PER_NAT_AZ = 8
-_ALLOCATION_ID = re.compile(r"^eipalloc-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+# EC2's default quota of inbound (and of outbound) rules per security group.
+MAX_SG_RULES_PER_DIRECTION = 60
+_ALLOCATION_ID = re.compile(r"^eipalloc-(?:[0-9a-f]{8}|[0-9a-f]{17})\Z")
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,7 @@ class NatProvider:
             NatKind.INSTANCE,
             count=count,
             instance_type=instance_type,
-            allowed_ports=tuple(allowed_ports),
+            allowed_ports=_port_tuple(allowed_ports),
         )
 
     @staticmethod
@@ -227,7 +229,7 @@ class NatProvider:
             "regional-gateway": NatProvider.regional_gateway,
             "none": NatProvider.none,
         }
-        if value not in table:
+        if not isinstance(value, str) or value not in table:
             raise ConfigError(
                 f"NAT strategy {value!r} is unknown; accepted: {', '.join(sorted(table))}"
             )
@@ -287,6 +289,14 @@ class NatStrategy:
     #: Whether the NAT instance options (an instance type set in the reference
     #: app's configuration) apply to this kind.
     accepts_instance_options: ClassVar[bool] = False
+    #: Whether this kind's NATs need an internet gateway even with no public tier.
+    needs_internet_gateway: ClassVar[bool] = False
+    #: CloudFormation resources the kind's builder adds once when it has NATs.
+    shared_cfn_resources: ClassVar[int] = 0
+
+    def cfn_resources(self, nat: NatPlan) -> int:
+        """CloudFormation resources the kind's builder creates for ``nat``."""
+        return 0
 
     @property
     def routes_egress(self) -> bool:
@@ -397,6 +407,9 @@ class NatGatewayStrategy(NatStrategy):
     def construct_ids(self, nat: NatPlan) -> tuple[tuple[str, str], ...]:
         return ((nat.construct_id, "a NAT"), (nat.construct_id + "Eip", "a NAT's Elastic IP"))
 
+    def cfn_resources(self, nat: NatPlan) -> int:
+        return 2  # the gateway and its Elastic IP
+
 
 @register_nat_strategy
 class NatInstanceStrategy(NatStrategy):
@@ -406,6 +419,12 @@ class NatInstanceStrategy(NatStrategy):
     route_target = RouteTarget.NAT_INSTANCE
     monitoring_kind = "nat-instance"
     accepts_instance_options = True
+    shared_cfn_resources = 1  # the instances' security group
+
+    def cfn_resources(self, nat: NatPlan) -> int:
+        # Auto Scaling group, launch template, fixed interface, instance
+        # profile, role and its policy
+        return 6
 
     def check_options(self, nat: NatProvider) -> None:
         super().check_options(nat)
@@ -414,7 +433,7 @@ class NatInstanceStrategy(NatStrategy):
                 f"NAT instance type {nat.instance_type!r} is not an EC2 instance type "
                 "such as 't4g.nano'"
             )
-        if not nat.allowed_ports or any(
+        if not isinstance(nat.allowed_ports, tuple) or not nat.allowed_ports or any(
             isinstance(p, bool) or not isinstance(p, int) or not 1 <= p <= 65535
             for p in nat.allowed_ports
         ):
@@ -422,9 +441,41 @@ class NatInstanceStrategy(NatStrategy):
                 f"NAT instance allowed_ports {nat.allowed_ports!r} must be a non-empty "
                 "list of TCP ports 1..65535"
             )
+        dupes = sorted({p for p in nat.allowed_ports if nat.allowed_ports.count(p) > 1})
+        if dupes:
+            raise ConfigError(
+                f"NAT instance allowed_ports {nat.allowed_ports!r} list {dupes} more than once; "
+                "accepted: each port once"
+            )
+        if len(nat.allowed_ports) > MAX_SG_RULES_PER_DIRECTION:
+            raise ConfigError(
+                f"NAT instance allowed_ports has {len(nat.allowed_ports)} ports; the instances' "
+                f"security group holds at most {MAX_SG_RULES_PER_DIRECTION} rules per "
+                "direction (one egress rule per port)"
+            )
+
+    def check(self, nat: NatProvider, *, public: Sequence[str], private: Sequence[str],
+              az_count: int) -> None:
+        super().check(nat, public=public, private=private, az_count=az_count)
+        rules = len(private) * len(nat.allowed_ports)
+        if rules > MAX_SG_RULES_PER_DIRECTION:
+            raise ConfigError(
+                f"NAT instance allowed_ports: {len(nat.allowed_ports)} ports x "
+                f"{len(private)} private tiers = {rules} ingress rules; the instances' security "
+                f"group holds at most {MAX_SG_RULES_PER_DIRECTION} rules per direction: "
+                "allow fewer ports or use fewer private tiers"
+            )
 
     def instance_type(self, nat: NatProvider) -> str | None:
         return nat.instance_type
+
+
+def _port_tuple(ports: object) -> tuple[Any, ...]:
+    if isinstance(ports, (str, bytes, Mapping)) or not isinstance(ports, Iterable):
+        raise ConfigError(
+            f"NAT instance allowed_ports {ports!r} must be a non-empty list of TCP ports 1..65535"
+        )
+    return tuple(ports)
 
 
 @register_nat_strategy
@@ -455,6 +506,10 @@ class RegionalNatGatewayStrategy(NatStrategy):
     route_target = REGIONAL_NAT_GATEWAY
     hourly_price_key = NAT_GATEWAY_HOUR
     monitoring_kind = "regional-nat-gateway"
+    needs_internet_gateway = True
+
+    def cfn_resources(self, nat: NatPlan) -> int:
+        return 1 + sum(a.eip_count for a in nat.az_addresses or ())
     #: The construct id of the gateway under the VPC.
     construct_id: ClassVar[str] = "RegionalNatGateway"
 

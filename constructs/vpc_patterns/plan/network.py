@@ -29,7 +29,7 @@ and no existing subnet changes its CIDR or its logical id.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -42,6 +42,7 @@ from vpc_patterns.plan.azs import (
     AzPlacement,
     resolve_azs,
 )
+from vpc_patterns.plan.limits import check_stack_resources, count_vpc_resources
 from vpc_patterns.plan.naming import pascal
 from vpc_patterns.plan.nat import NAT_GATEWAY_HOUR, NatKind, NatPlan, NatProvider, hourly_list_price
 from vpc_patterns.plan.routes import RoutePlan, RouteTablePlan, RouteTarget, plan_tier_route_tables
@@ -276,7 +277,8 @@ def _check_unique_ids(
 
 
 def _check_gateway_endpoints(gateway_endpoints: object) -> list[str]:
-    if gateway_endpoints is None or isinstance(gateway_endpoints, (bytes, int)):
+    if (gateway_endpoints is None or isinstance(gateway_endpoints, (bytes, int, Mapping))
+            or not isinstance(gateway_endpoints, Iterable)):
         raise ConfigError(
             f"gateway_endpoints {gateway_endpoints!r} must be a list of service names "
             f"({', '.join(GATEWAY_ENDPOINT_SERVICES)}); () for none"
@@ -433,7 +435,7 @@ def plan_network(
     gw = tuple(g for g in gw if g.route_tables)
 
     _check_unique_ids(subnets, route_tables, nats, gw)
-    return VpcPlan(
+    plan = VpcPlan(
         cidr=str(vpc),
         azs=azs,
         az_slots=az_slots,
@@ -446,3 +448,6 @@ def plan_network(
         gateway_endpoints=gw,
         free=free_ranges(vpc, blocks),
     )
+    # the network alone (ACLs and logs come on top, checked by BestPracticeVpc)
+    check_stack_resources(count_vpc_resources(plan))
+    return plan

@@ -69,10 +69,12 @@ PEER_ACL_STEP = 10
 #: are named: HTTPS, what services in a peered VPC are called over.
 DEFAULT_PEER_TCP_PORTS: tuple[int, ...] = (443,)
 
-_VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-_ROLE_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
+_VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?\Z")
+_ACCOUNT = re.compile(r"^[0-9]{12}\Z")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+\Z")
+_ROLE_ARN = re.compile(
+    r"^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}):role/[\w+=,.@/-]{1,512}\Z", re.ASCII
+)
 
 
 # --------------------------------------------------------------------------

@@ -34,8 +34,8 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 #: The region assumed when nothing names one (an environment-agnostic template).
 DEFAULT_REGION = "us-east-1"
 #: ``us-east-1``, ``ap-southeast-1``, ``us-gov-west-1``, ``eu-central-2``...
-REGION_CODE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
-_PRICE_FILE = re.compile(r"^prices-(\d{4})-(\d{2})\.json$")
+REGION_CODE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-[0-9]+\Z")
+_PRICE_FILE = re.compile(r"^prices-([0-9]{4})-([0-9]{2})\.json\Z")
 #: The hourly prices every region of a price file must give.
 _PRICE_KEYS = ("nat_gateway_hour", "interface_endpoint_az_hour", "vpn_connection_hour",
                "public_ipv4_hour")
@@ -93,7 +93,7 @@ class PriceTable:
         if not isinstance(data, Mapping):
             raise ConfigError(f"price file {file}: expected an object")
         date = data.get("date")
-        if not isinstance(date, str) or not re.fullmatch(r"\d{4}-\d{2}", date):
+        if not isinstance(date, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}", date):
             raise ConfigError(f"price file {file}: 'date' {date!r} must be 'YYYY-MM'")
         hours = data.get("hours_per_month", 730)
         if isinstance(hours, bool) or not isinstance(hours, (int, Decimal)) or int(hours) != hours \

@@ -60,10 +60,10 @@ MIN_REASON_CHARS = 40
 #: Descriptions of groups and rules: up to 255 characters of this set, which is
 #: all EC2 accepts in a VPC (an apostrophe fails the deploy, not the synth).
 MAX_DESCRIPTION_CHARS = 255
-_DESCRIPTION = re.compile(r"^[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]+$")
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
-_PREFIX_LIST = re.compile(r"^pl-[0-9a-f]{8,17}$")
-_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
+_DESCRIPTION = re.compile(r"^[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]+\Z")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}\Z")
+_PREFIX_LIST = re.compile(r"^pl-[0-9a-f]{8,17}\Z")
+_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}\Z")
 WORLD_CIDRS = ("0.0.0.0/0", "::/0")
 #: Ingress from a range wider than these counts as open to the world too.
 WIDE_V4_PREFIX, WIDE_V6_PREFIX = 8, 16

@@ -57,8 +57,8 @@ DEFAULT_MASK_OFFSET: Mapping[SubnetKind, int] = {
     SubnetKind.ISOLATED: 6,
 }
 
-_TIER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,31}$")
-_CIDR_FORM = re.compile(r"^\d{1,3}(\.\d{1,3}){3}/([0-9]|[1-2][0-9]|3[0-2])$")
+_TIER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,31}\Z")
+_CIDR_FORM = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/([0-9]|[1-2][0-9]|3[0-2])\Z")
 
 #: Ranges AWS refuses as a VPC CIDR, or that break the VPC (link-local holds
 #: the instance metadata service and the Amazon DNS resolver).
