@@ -288,7 +288,7 @@ def _check_gateway_endpoints(gateway_endpoints: object) -> list[str]:
             f"gateway_endpoints {gateway_endpoints!r} must be a list of service names, "
             f"e.g. [{gateway_endpoints!r}]"
         )
-    services = list(gateway_endpoints)  # type: ignore[call-overload]
+    services = list(gateway_endpoints)
     for svc in services:
         if services.count(svc) > 1:
             raise ConfigError(f"gateway_endpoints lists {svc!r} more than once")
