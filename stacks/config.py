@@ -145,14 +145,20 @@ class EnvironmentConfig:
                 "availability_zone_ids": self.availability_zone_ids, "tiers": self.tiers,
                 "az_slots": self.az_slots, "nat": self.nat}
 
-    def hybrid_dns_plan(self, plan: VpcPlan) -> DnsPlan | None:
-        """The planned hybrid DNS of this environment, or None."""
+    def hybrid_dns_options(self) -> dict[str, Any] | None:
+        """The options of ``plan_dns`` / ``HybridDns`` this environment sets
+        (the on-premises ranges are the VPN's), or None without hybrid DNS."""
         if self.hybrid_dns is None or self.vpn is None:
             return None
         d = self.hybrid_dns
-        return plan_dns(plan, tier=d.tier, on_premises_cidrs=self.vpn.on_premises_cidrs,
-                        forward_domains={k: list(v) for k, v in d.forward_domains},
-                        inbound_ips=d.inbound_ips, outbound_ips=d.outbound_ips)
+        return {"tier": d.tier, "on_premises_cidrs": self.vpn.on_premises_cidrs,
+                "forward_domains": {k: list(v) for k, v in d.forward_domains},
+                "inbound_ips": d.inbound_ips, "outbound_ips": d.outbound_ips}
+
+    def hybrid_dns_plan(self, plan: VpcPlan) -> DnsPlan | None:
+        """The planned hybrid DNS of this environment, or None."""
+        options = self.hybrid_dns_options()
+        return None if options is None else plan_dns(plan, **options)
 
 
 def _key(env: str, name: str) -> str:

@@ -161,16 +161,11 @@ class NetworkStack(Stack):
                     self, self.vpn, removal_policy=removal,
                     direct_connect_gateway_id=config.direct_connect_gateway_id,
                 )
+        dns_options = config.hybrid_dns_options()
         self.hybrid_dns: HybridDns | None = None
-        if config.hybrid_dns is not None and config.vpn is not None:
-            d = config.hybrid_dns
-            self.hybrid_dns = HybridDns(
-                self, "HybridDns", network=self.network, tier=d.tier,
-                on_premises_cidrs=config.vpn.on_premises_cidrs,
-                forward_domains={k: list(v) for k, v in d.forward_domains},
-                inbound_ips=d.inbound_ips, outbound_ips=d.outbound_ips,
-                logs_removal_policy=removal,
-            )
+        if dns_options is not None:
+            self.hybrid_dns = HybridDns(self, "HybridDns", network=self.network,
+                                        logs_removal_policy=removal, **dns_options)
         self.encryption_controls = (
             EncryptionControls(self, "EncryptionControls", network=self.network,
                                mode=config.encryption_control)
