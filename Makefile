@@ -60,20 +60,32 @@ cfn-lint:
 
 # Debian's tools that tests run for real: headless Chromium (the report's
 # browser test), unbound-checkconf and named-checkconf (the on-premises DNS
-# forwarding files). Installed here when missing (needs root and apt-get).
-DEBIAN_TOOLS := $(CHROMIUM) /usr/sbin/unbound-checkconf /usr/bin/named-checkconf
-DEBIAN_PKGS  := chromium unbound bind9-utils
+# forwarding files), iptables (the NAT instance datapath in network
+# namespaces), strongSwan with its userland ESP (kernel-libipsec) and FRR (the
+# VPN tunnels brought up between namespaces), shellcheck (rendered scripts).
+# Installed here, once, when any is missing (needs root and apt-get).
+DEBIAN_TOOLS := $(CHROMIUM) /usr/sbin/unbound-checkconf /usr/bin/named-checkconf \
+  /usr/sbin/iptables /usr/sbin/swanctl /usr/lib/ipsec/charon \
+  /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so \
+  /usr/bin/vtysh /usr/lib/frr/bgpd /usr/bin/shellcheck
+DEBIAN_PKGS  := chromium unbound bind9-utils iptables strongswan-swanctl \
+  strongswan-charon charon-systemd libstrongswan-extra-plugins \
+  libcharon-extra-plugins frr shellcheck
 
-$(DEBIAN_TOOLS):
-	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+.PHONY: debian-tools
+debian-tools:
+	@missing=""; for f in $(DEBIAN_TOOLS); do [ -e "$$f" ] || missing="$$missing $$f"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	echo "missing:$$missing"; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBIAN_PKGS); \
 	else \
-	  echo "$@ is missing: install Debian's packages $(DEBIAN_PKGS) (sudo apt-get install $(DEBIAN_PKGS))"; exit 1; \
+	  echo "install Debian's packages $(DEBIAN_PKGS) (sudo apt-get install $(DEBIAN_PKGS))"; exit 1; \
 	fi
 
 ## make test: the whole suite (plan, constructs, snapshots, gates, emulator).
-test: deps $(DEBIAN_TOOLS)
+test: deps debian-tools
 	$(PY) -m pytest -n 2 --dist loadfile
 
 test-fast: deps
