@@ -2,11 +2,15 @@
 
 A builder turns the :class:`~vpc_patterns.plan.nat.NatPlan` entries of its kind
 into constructs under the VPC and says what the private routes point at
-(:class:`BuiltNat`): ``NatGatewayBuilder`` makes an Elastic IP and a
-``CfnNatGateway``, ``NatInstanceBuilder`` a ``SelfHealingNatInstance`` (and, on
+(:class:`BuiltNat`): ``NatGatewayBuilder`` makes a ``CfnNatGateway`` and its
+Elastic IP, ``NatInstanceBuilder`` a ``SelfHealingNatInstance`` (and, on
 its first NAT, the security group all of them share), ``RegionalNatGatewayBuilder``
 a regional ``CfnNatGateway`` (its Elastic IPs in manual mode, and the VPC's
-internet gateway when no public tier made one). A builder also says
+internet gateway when no public tier made one). Every Elastic IP made here is
+a child of the NAT it serves, with an id that changes whenever that NAT would
+be replaced (``vpc_patterns.plan.nat.nat_address_id``, ``regional_eip_id``):
+a replacement NAT, created before the old one is deleted, never needs an
+address the old one still holds. A builder also says
 which id the CloudWatch metrics of a NAT it built are keyed by, for
 ``NetworkMonitoring``. A new strategy registers its builder with
 :func:`register_nat_builder`; ``BestPracticeVpc`` asks :func:`nat_builder`
@@ -18,13 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from aws_cdk import Tags
+from aws_cdk import IResolvable, Tags
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from vpc_patterns.build.nat_instance import SelfHealingNatInstance
 from vpc_patterns.errors import ConfigError
-from vpc_patterns.plan.nat import NatKind, NatPlan, regional_eip_id
+from vpc_patterns.plan.nat import NatKind, NatPlan, nat_address_id, regional_eip_id
 
 if TYPE_CHECKING:  # pragma: no cover
     from vpc_patterns.build.vpc import BestPracticeVpc
@@ -79,18 +83,20 @@ def nat_builder(kind: NatKind) -> type[NatBuilder]:
 
 @register_nat_builder
 class NatGatewayBuilder(NatBuilder):
-    """A NAT gateway and its Elastic IP."""
+    """A NAT gateway and its Elastic IP (a child of the gateway, its id tied
+    to the gateway's identity)."""
 
     kind = NatKind.GATEWAY
 
     def build(self, nat: NatPlan, subnet_ref: str) -> BuiltNat:
         vpc = self.vpc
-        eip = ec2.CfnEIP(vpc, f"{nat.construct_id}Eip", domain="vpc",
-                         tags=vpc._tags(f"nat-{nat.az.label}"))
         gw = ec2.CfnNatGateway(
             vpc, nat.construct_id, subnet_id=subnet_ref,
-            allocation_id=eip.attr_allocation_id, tags=vpc._tags(f"nat-{nat.az.label}"),
+            tags=vpc._tags(f"nat-{nat.az.label}"),
         )
+        eip = ec2.CfnEIP(gw, _address_id(vpc, nat), domain="vpc",
+                         tags=vpc._tags(f"nat-{nat.az.label}"))
+        gw.allocation_id = eip.attr_allocation_id
         vpc.nat_gateways[nat.construct_id] = gw
         return BuiltNat(gw, gw.ref)
 
@@ -109,6 +115,7 @@ class NatInstanceBuilder(NatBuilder):
     def __init__(self, vpc: BestPracticeVpc) -> None:
         super().__init__(vpc)
         self._security_group: ec2.CfnSecurityGroup | None = None
+        self._previous: SelfHealingNatInstance | None = None
 
     def _shared_security_group(self) -> ec2.CfnSecurityGroup:
         if self._security_group is None:
@@ -128,8 +135,16 @@ class NatInstanceBuilder(NatBuilder):
             security_group=self._shared_security_group(),
             instance_type=nat.instance_type or vpc.plan.nat.instance_type,
             name=f"{vpc._name}/nat-{nat.az.label}",
+            address_id=_address_id(vpc, nat),
         )
         vpc._fallback_name(inst)  # its role and launch template
+        # One NAT at a time: CloudFormation rolls a new AMI (or user data) out
+        # to each group only after the previous group's new instance signalled
+        # success, so a bad image stops at the first AZ and is rolled back,
+        # and at most one AZ is without egress at any moment.
+        if self._previous is not None:
+            inst.auto_scaling_group.node.add_dependency(self._previous.auto_scaling_group)
+        self._previous = inst
         vpc.nat_instances[nat.construct_id] = inst
         return BuiltNat(inst, inst.network_interface.ref)
 
@@ -163,23 +178,23 @@ class RegionalNatGatewayBuilder(NatBuilder):
     def build(self, nat: NatPlan, subnet_ref: str) -> BuiltNat:
         vpc = self.vpc
         attachment = self._internet_gateway_attachment()
-        addresses: list[ec2.CfnNatGateway.AvailabilityZoneAddressProperty] | None = None
+        gw = ec2.CfnNatGateway(
+            vpc, nat.construct_id, availability_mode="regional", connectivity_type="public",
+            vpc_id=vpc.vpc_id, tags=vpc._tags("nat-regional"),
+        )
         if nat.az_addresses is not None:
-            addresses = []
+            addresses: list[ec2.CfnNatGateway.AvailabilityZoneAddressProperty | IResolvable] = []
             for a in nat.az_addresses:
                 ids = list(a.allocation_ids) + [
-                    ec2.CfnEIP(vpc, regional_eip_id(nat, a, i), domain="vpc",
+                    ec2.CfnEIP(gw, regional_eip_id(nat, a, i, vpc_cidr=vpc.plan.cidr),
+                               domain="vpc",
                                tags=vpc._tags(f"nat-regional-{a.az.label}")).attr_allocation_id
                     for i in range(a.eip_count)
                 ]
                 az: dict[str, Any] = vpc._az_props(a.az)
                 addresses.append(ec2.CfnNatGateway.AvailabilityZoneAddressProperty(
                     allocation_ids=ids, **az))
-        gw = ec2.CfnNatGateway(
-            vpc, nat.construct_id, availability_mode="regional", connectivity_type="public",
-            vpc_id=vpc.vpc_id, availability_zone_addresses=addresses,
-            tags=vpc._tags("nat-regional"),
-        )
+            gw.availability_zone_addresses = addresses
         gw.node.add_dependency(attachment)
         vpc.nat_gateways[nat.construct_id] = gw
         return BuiltNat(gw, gw.ref)
@@ -187,3 +202,9 @@ class RegionalNatGatewayBuilder(NatBuilder):
     @staticmethod
     def metric_dimension_value(vpc: BestPracticeVpc, construct_id: str) -> str:
         return vpc.nat_gateways[construct_id].ref
+
+
+def _address_id(vpc: BestPracticeVpc, nat: NatPlan) -> str:
+    """The id of a zonal NAT's Elastic IP under the NAT (see ``nat_address_id``)."""
+    subnet = next(s for s in vpc.plan.subnets if s.construct_id == nat.subnet)
+    return nat_address_id(nat, vpc_cidr=vpc.plan.cidr, subnet_cidr=subnet.cidr)

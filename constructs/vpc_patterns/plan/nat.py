@@ -24,6 +24,7 @@ AZs (by index, name or id) with a message per mistake.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -73,8 +74,9 @@ class NatProvider:
       processing.
     * :meth:`gateways` (count): somewhere in between.
     * :meth:`instances`: self-healing NAT instances (an Auto Scaling group of
-      one per AZ behind a fixed network interface); cheapest, but you own
-      patching, and throughput is bound by the instance type.
+      one per AZ behind a fixed network interface with an Elastic IP);
+      cheapest, but you own patching, and throughput is bound by the
+      instance type.
     * :meth:`regional_gateway`: one regional NAT gateway for the whole VPC,
       present in every AZ (no public subnet needed; the VPC still gets an
       internet gateway).
@@ -150,7 +152,9 @@ class NatProvider:
         allowed_ports: Sequence[int] = (80, 443),
     ) -> NatProvider:
         """Self-healing NAT instances: per AZ, an Auto Scaling group of one
-        instance behind a fixed network interface the routes target.
+        instance behind a fixed network interface the routes target; the
+        interface carries the NATed traffic both ways and holds an Elastic
+        IP, the stable egress address (see ``SelfHealingNatInstance``).
 
         Args:
             instance_type: EC2 instance type. Default: ``"t4g.nano"``: the
@@ -162,7 +166,11 @@ class NatProvider:
                 instance hours but cost cross-AZ data charges and resilience.
             allowed_ports: TCP ports the instances forward from the VPC's
                 private ranges. Default: ``(80, 443)``: package mirrors and
-                HTTPS APIs; add e.g. 22 for git over SSH.
+                HTTPS APIs; add e.g. 22 for git over SSH. The instances' own
+                security group also sends out on 443 whatever you give (the
+                bootstrap calls the EC2, Auto Scaling and CloudFormation APIs
+                and the package repository over HTTPS); it forwards only
+                these ports.
         """
         return NatProvider(
             NatKind.INSTANCE,
@@ -404,8 +412,8 @@ class NatGatewayStrategy(NatStrategy):
     hourly_price_key = NAT_GATEWAY_HOUR
     monitoring_kind = "nat-gateway"
 
-    def construct_ids(self, nat: NatPlan) -> tuple[tuple[str, str], ...]:
-        return ((nat.construct_id, "a NAT"), (nat.construct_id + "Eip", "a NAT's Elastic IP"))
+    # its Elastic IP is a child of the gateway (nat_address_id), so not a VPC child:
+    # the default construct_ids hold
 
     def cfn_resources(self, nat: NatPlan) -> int:
         return 2  # the gateway and its Elastic IP
@@ -422,9 +430,9 @@ class NatInstanceStrategy(NatStrategy):
     shared_cfn_resources = 1  # the instances' security group
 
     def cfn_resources(self, nat: NatPlan) -> int:
-        # Auto Scaling group, launch template, fixed interface, instance
-        # profile, role and its policy
-        return 6
+        # Auto Scaling group, launch template, fixed interface, its Elastic
+        # IP and the association, instance profile, role and its policy
+        return 8
 
     def check_options(self, nat: NatProvider) -> None:
         super().check_options(nat)
@@ -447,11 +455,13 @@ class NatInstanceStrategy(NatStrategy):
                 f"NAT instance allowed_ports {nat.allowed_ports!r} list {dupes} more than once; "
                 "accepted: each port once"
             )
-        if len(nat.allowed_ports) > MAX_SG_RULES_PER_DIRECTION:
+        egress = len(nat_instance_egress_ports(nat.allowed_ports))
+        if egress > MAX_SG_RULES_PER_DIRECTION:
             raise ConfigError(
                 f"NAT instance allowed_ports has {len(nat.allowed_ports)} ports; the instances' "
                 f"security group holds at most {MAX_SG_RULES_PER_DIRECTION} rules per "
-                "direction (one egress rule per port)"
+                "direction (one egress rule per port, plus 443 for the instance's own "
+                "HTTPS calls)"
             )
 
     def check(self, nat: NatProvider, *, public: Sequence[str], private: Sequence[str],
@@ -468,6 +478,18 @@ class NatInstanceStrategy(NatStrategy):
 
     def instance_type(self, nat: NatProvider) -> str | None:
         return nat.instance_type
+
+
+#: The port a NAT instance itself needs out (EC2, Auto Scaling and CloudFormation
+#: APIs, the package repository), whatever it forwards.
+NAT_INSTANCE_OWN_PORT = 443
+
+
+def nat_instance_egress_ports(allowed_ports: Sequence[int]) -> tuple[int, ...]:
+    """The TCP ports the NAT instances' security group sends out on: the
+    forwarded ``allowed_ports`` and :data:`NAT_INSTANCE_OWN_PORT`."""
+    ports = tuple(allowed_ports)
+    return ports if NAT_INSTANCE_OWN_PORT in ports else ports + (NAT_INSTANCE_OWN_PORT,)
 
 
 def _port_tuple(ports: object) -> tuple[Any, ...]:
@@ -619,16 +641,53 @@ class RegionalNatGatewayStrategy(NatStrategy):
         return az_count if nat.az_addresses is None else len(nat.az_addresses)
 
     def construct_ids(self, nat: NatPlan) -> tuple[tuple[str, str], ...]:
-        return ((nat.construct_id, "the regional NAT gateway"),) + tuple(
-            (regional_eip_id(nat, a, i), "an Elastic IP of the regional NAT gateway")
-            for a in nat.az_addresses or () for i in range(a.eip_count)
-        )
+        # the Elastic IPs it creates are its children (regional_eip_id)
+        return ((nat.construct_id, "the regional NAT gateway"),)
 
 
-def regional_eip_id(nat: NatPlan, addresses: NatAzAddresses, number: int) -> str:
-    """The construct id of the ``number``-th (0-based) Elastic IP the build
-    creates for one AZ of a regional NAT gateway."""
-    return f"{nat.construct_id}Az{addresses.az.index + 1}Eip{number + 1}"
+# --------------------------------------------------------------------------
+# Elastic IPs that never outlive the NAT they were made for
+# --------------------------------------------------------------------------
+#
+# A NAT gateway's SubnetId, VpcId, AllocationId and ConnectivityType are
+# create-only: a change replaces it, and CloudFormation creates the
+# replacement *before* deleting the old one. A replacement given the old
+# gateway's Elastic IP fails ("already associated") while the old gateway
+# still holds it. The same holds for the fixed interface of a NAT instance
+# (SubnetId is create-only) and its EIP association. So the construct id of
+# each Elastic IP the library creates carries a digest of everything in the
+# plan whose change replaces its NAT: a replaced NAT always comes with a new
+# Elastic IP (a new egress address, which a replacement cannot avoid), and an
+# unchanged NAT keeps its address. The digest is a child id under the NAT
+# itself, so it never collides with the VPC's other children.
+
+
+def _identity_digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:8]
+
+
+def nat_address_id(nat: NatPlan, *, vpc_cidr: str, subnet_cidr: str) -> str:
+    """The construct id, under the NAT's own construct, of the Elastic IP
+    of a zonal NAT (gateway or instance): ``Eip`` and 8 hex digits of a digest
+    of the VPC block, the NAT's subnet (construct id and block), its AZ and
+    its connectivity (public). Whatever replaces the subnet, hence the NAT
+    (a new block, another AZ, a new VPC), gives a new id, so the replacement
+    gets a new Elastic IP instead of one the old NAT still holds."""
+    return "Eip" + _identity_digest(
+        "zonal", vpc_cidr, nat.subnet, subnet_cidr, nat.az.label, "public")
+
+
+def regional_eip_id(nat: NatPlan, addresses: NatAzAddresses, number: int, *,
+                    vpc_cidr: str) -> str:
+    """The construct id, under the regional NAT gateway's construct, of the
+    ``number``-th (0-based) Elastic IP the build creates for one AZ of it:
+    ``Az<n>Eip<m>`` and a digest of the VPC block (the gateway's VpcId is
+    create-only: a new VPC means a new gateway, which then gets new EIPs).
+    Allocation ids you give are yours: a replaced regional gateway cannot
+    take them while the old one holds them (release them first, or change
+    them with the replacement)."""
+    return (f"Az{addresses.az.index + 1}Eip{number + 1}"
+            + _identity_digest("regional", vpc_cidr, nat.construct_id))
 
 
 # --------------------------------------------------------------------------
