@@ -28,7 +28,8 @@ What a reply is
 A reply to TCP or UDP goes back to the peer's ephemeral port (any port of
 the range: the client chose it); replies from outside the VPC are *required*
 only on :attr:`~.merge.AclPlan.reply_ports` (the range without the
-remote-administration ports, which no rule may admit from 0.0.0.0/0). ICMP is
+remote-administration ports, which no rule may admit from 0.0.0.0/0), but
+any port of the range may be one (:func:`unsolicited_replies`). ICMP is
 evaluated by type and code (:data:`~.space.TYPED_SPACES`): an echo request
 (timestamp, information, address-mask request) is answered by its reply
 type; an ICMP *error* (destination unreachable, e.g. "fragmentation needed",
@@ -222,13 +223,16 @@ class Evaluation:
     matches: tuple[Region, ...]
 
 
-def evaluate_acl(acl: TierAcl) -> dict[bool, Evaluation]:
+def evaluate_acl(acl: TierAcl, *, boundaries: Iterable[str] = ()) -> dict[bool, Evaluation]:
     """Both directions of ``acl`` (``{False: inbound, True: outbound}``) over
     one partition of the address line, so their regions combine. ICMP is
-    evaluated by type and code (:data:`~.space.TYPED_SPACES`)."""
+    evaluated by type and code (:data:`~.space.TYPED_SPACES`). ``boundaries``:
+    CIDRs every cell lies wholly inside or outside of (besides the rules'),
+    e.g. the VPC's."""
     rules = {False: acl.inbound, True: acl.outbound}
     matches = {e: [rule_match(r) for r in rules[e]] for e in (False, True)}
-    parts = cells(EVERY_ADDRESS, [m.addresses for e in (False, True) for m in matches[e]])
+    parts = cells(EVERY_ADDRESS, [m.addresses for e in (False, True) for m in matches[e]]
+                  + [network_set(b) for b in boundaries])
     out: dict[bool, Evaluation] = {}
     for egress in (False, True):
         ms = matches[egress]
@@ -283,38 +287,47 @@ def _cidrs(cls: type, spans: Sequence[tuple[int, int]]) -> list:
 
 
 _ADDR_MAX = {4: 2**32 - 1, 6: 2**128 - 1}
+_NOTHING = IntervalSet()
 
 
-def _port_bands(region: Region) -> dict[tuple[tuple[int, str], int, int], list[tuple[int, int]]]:
+def _port_bands(region: Region, bridge: IntervalSet = _NOTHING,
+                ) -> dict[tuple[tuple[int, str], int, int], tuple[list[tuple[int, int]],
+                                                                  IntervalSet]]:
     """``region`` by family, protocol and port range: the fewest port ranges
-    such that each has one address set, and those addresses (family-local).
-    The result depends only on the set of packets, not on the cells."""
+    such that each has one address set, those addresses (family-local), and
+    the ``bridge`` ports (the reply gaps) the range runs over without holding
+    them. The result depends only on the set of packets, not on the cells."""
     by_key: dict[tuple[int, int], list[tuple[tuple[int, int], IntervalSet]]] = {}
     for cell, protos in region.items():
         for proto, ports in protos.items():
             by_key.setdefault((family(cell[0]), proto), []).append((cell, ports))
-    groups: dict[tuple[tuple[int, str], int, int], list[tuple[int, int]]] = {}
+    groups: dict[tuple[tuple[int, str], int, int], tuple[list[tuple[int, int]], IntervalSet]] = {}
     for (fam, proto), items in by_key.items():
         base = IPV6_OFFSET if fam == 6 else 0
         points = sorted({x for _, ports in items for lo, hi in ports.ranges for x in (lo, hi + 1)})
-        bands: list[tuple[int, int, IntervalSet]] = []
+        bands: list[tuple[int, int, IntervalSet, IntervalSet]] = []
         for p0, nxt in pairwise(points):
             where = IntervalSet.of(*(cell for cell, ports in items if ports.contains(p0)))
             if not where:
                 continue
-            if bands and bands[-1][1] + 1 == p0 and bands[-1][2] == where:
-                bands[-1] = (bands[-1][0], nxt - 1, where)
-            else:
-                bands.append((p0, nxt - 1, where))
-        for p0, p1, where in bands:
-            groups[((fam, _NAMES[proto]), p0, p1)] = [(lo - base, hi - base) for lo, hi in where]
+            if bands and bands[-1][2] == where:
+                lo, hi, _, holes = bands[-1]
+                between = IntervalSet.single(hi + 1, p0 - 1) if hi + 1 < p0 else _NOTHING
+                if bridge.issuperset(between):
+                    bands[-1] = (lo, nxt - 1, where, holes | between)
+                    continue
+            bands.append((p0, nxt - 1, where, _NOTHING))
+        for p0, p1, where, holes in bands:
+            groups[((fam, _NAMES[proto]), p0, p1)] = (
+                [(lo - base, hi - base) for lo, hi in where], holes)
     return groups
 
 
-def _describe(region: Region, *, egress: bool, limit: int = 4) -> tuple[str, ...]:
-    groups = _port_bands(region)
+def _describe(region: Region, *, egress: bool, limit: int = 4,
+              bridge: IntervalSet = _NOTHING) -> tuple[str, ...]:
+    groups = _port_bands(region, bridge)
     out: list[str] = []
-    for (k, p0, p1), spans in sorted(groups.items()):
+    for (k, p0, p1), (spans, skipped) in sorted(groups.items()):
         fam, proto = k
         cls = ipaddress.IPv4Address if fam == 4 else ipaddress.IPv6Address
         nets = _cidrs(cls, sorted(spans))
@@ -342,6 +355,8 @@ def _describe(region: Region, *, egress: bool, limit: int = 4) -> tuple[str, ...
                 shown += f" and {len(nets) - limit} more"
         if proto in ("tcp", "udp"):
             ports = f" {p0}" if p0 == p1 else f" {p0}-{p1}"
+            if skipped:
+                ports += f" but {skipped.describe_ports()}"
         elif proto == "icmp":
             types = describe_icmp(IntervalSet.single(p0, p1))
             ports = "" if types == "every type" else f" {types}"
@@ -417,9 +432,11 @@ def missing_returns(
     """Every packet a flow rule admits whose reply the other direction does not.
 
     A reply to a TCP or UDP packet goes back to the peer's address on the
-    ephemeral range (any port of it: the client chose it) -- except the
-    ``remote_admin_ports``, which an ACL may not admit from 0.0.0.0/0 (default:
-    the plan's; none for a single :class:`TierAcl`); an ICMP request is
+    ephemeral range (any port of it: the client chose it) -- except, for peers
+    outside the VPC, the ``remote_admin_ports``, which an ACL may not admit
+    from 0.0.0.0/0 (default: the plan's; none for a single :class:`TierAcl`,
+    which knows no VPC, so ports given for one apply to every peer); an ICMP
+    request is
     answered by its reply type, an ICMP error or reply by nothing; another
     protocol by itself back to the peer.
     Rules marked ``reply=True`` open no flow and are not asked for replies.
@@ -429,9 +446,11 @@ def missing_returns(
     """
     acls, eph = _targets(acl_plan, ephemeral_ports)
     gaps = _gaps(acl_plan, remote_admin_ports)
+    # the gaps are for peers outside the VPC (the reply rules from 0.0.0.0/0)
+    vpc = network_set(acl_plan.vpc_cidr) if isinstance(acl_plan, AclPlan) else _NOTHING
     findings: list[AclFinding] = []
     for acl in acls:
-        ev = evaluate_acl(acl)
+        ev = evaluate_acl(acl, boundaries=[acl_plan.vpc_cidr] if vpc else [])
         for egress in (False, True):
             this, other = ev[egress], ev[not egress]
             blockers: list[tuple[AclRule | None, Region]] = [
@@ -443,7 +462,8 @@ def missing_returns(
                     continue
                 need = _replies(hit, IntervalSet.single(*eph))
                 if gaps:
-                    need = _minus(need, {c: {p: gaps for p in PORTED} for c in need})
+                    need = _minus(need, {c: {p: gaps for p in PORTED} for c in need
+                                         if not vpc.contains(c[0])})
                 parts: list[Region] = []
                 by: list[AclRule] = []
                 implicit = False
@@ -458,7 +478,7 @@ def missing_returns(
                 if not parts:
                     continue
                 missing = _join(parts)
-                detail = _describe(missing, egress=not egress)
+                detail = _describe(missing, egress=not egress, bridge=gaps)
                 blocked_by = ", ".join(f"{acl.origin(b)} {b}" for b in by)
                 if implicit:
                     blocked_by = (
@@ -583,6 +603,8 @@ def remote_admin_findings(
                 effect = ("though earlier rules take those packets first; CT.EC2.PR.5 reads "
                           "each entry alone")
             ports_text = ", ".join(map(str, open_ports))
+            fix = ("name protocols and ports" if r.protocol is AclProtocol.ALL
+                   else f"split the range around {ports_text}")
             marked = " (reply=True exempts nothing here)" if r.reply else ""
             findings.append(AclFinding(
                 kind=FindingKind.REMOTE_ADMIN,
@@ -593,8 +615,8 @@ def remote_admin_findings(
                 message=(
                     f"tier {acl.tier!r}: {acl.origin(r)} {r}{marked} admits remote "
                     f"administration ({'/'.join(x.upper() for x in protos)} {ports_text}) from "
-                    f"{r.cidr}, {effect}: split the range around "
-                    f"{ports_text} or name a narrower CIDR (AWS Control Tower CT.EC2.PR.5)"
+                    f"{r.cidr}, {effect}: {fix} or name a narrower CIDR (AWS Control Tower "
+                    "CT.EC2.PR.5)"
                 ),
             ))
     return tuple(findings)
