@@ -156,10 +156,11 @@ def test_internet_replies_are_admitted_on_every_other_ephemeral_port() -> None:
 
 
 def test_icmp_from_anywhere_is_fragmentation_needed_unless_asked() -> None:
-    """Path-MTU discovery: every tier that talks to outside addresses admits
-    ICMP 3/4 from anywhere (routers on the way have any address); nothing
-    else of ICMP from the internet, and no ICMP to it."""
-    for tier in ("public", "private", "isolated"):
+    """Path-MTU discovery: the tiers that talk to the internet (and to peers
+    and on-premises networks) admit ICMP 3/4 from anywhere (routers on the
+    way have any address); nothing else of ICMP from the internet, and no
+    ICMP to it. The old rules dropped it."""
+    for tier in ("public", "private"):
         a = ACLS.acl(tier)
         assert a.decide(egress=False, protocol="icmp", address=INTERNET_HOST,
                         icmp=FRAG_NEEDED)[0] is AclAction.ALLOW, tier
@@ -170,10 +171,9 @@ def test_icmp_from_anywhere_is_fragmentation_needed_unless_asked() -> None:
                         icmp=ECHO_REQUEST)[0] is AclAction.DENY
         [r] = [r for r in a.inbound if r.protocol.value == "icmp" and r.cidr == "0.0.0.0/0"]
         assert r.icmp == FRAG_NEEDED and r.reply
-    # an isolated tier without gateway endpoints talks to nothing outside the VPC
-    iso = plan_acls(plan_network(gateway_endpoints=())).acl("isolated")
-    assert iso.decide(egress=False, protocol="icmp", address=INTERNET_HOST,
-                      icmp=FRAG_NEEDED)[0] is AclAction.DENY
+    # an isolated tier talks to S3/DynamoDB only (a 1500-byte MSS, no PMTUD needed)
+    iso = ACLS.acl("isolated")
+    assert not [r for r in iso.inbound if r.protocol.value == "icmp" and r.cidr == "0.0.0.0/0"]
 
 
 def test_icmp_echo_lets_the_tiers_ping_out_and_nothing_ping_in() -> None:
@@ -667,6 +667,55 @@ def test_rule_quota_per_direction() -> None:
     )
 
 
+def _worst_layout_rules(plan, on_prem: list[str], peers: list[str]) -> dict[str, list[AclRule]]:
+    """What the reference stack passes as acl_rules with everything on: VPN
+    rules (on-premises clients open HTTPS into the private tier and
+    PostgreSQL into the isolated tier), hybrid DNS endpoints in the private
+    tier forwarding to two on-premises resolvers, peers opening HTTPS."""
+    from vpc_patterns.plan.dns import dns_acl_rules, plan_dns
+    from vpc_patterns.plan.peering import peer_acl_rules
+    from vpc_patterns.plan.vpn import on_premises_acl_rules
+
+    out: dict[str, list[AclRule]] = {}
+    sets = [on_premises_acl_rules(on_prem, {"private": [443], "isolated": [5432]})]
+    dns = plan_dns(plan, on_premises_cidrs=on_prem,
+                   forward_domains={"corp.example.internal": ["172.16.0.53", "172.16.1.53"]})
+    sets.append(dns_acl_rules(dns))
+    rules: list[AclRule] = []
+    for cidr in peers:
+        rules += peer_acl_rules(cidr, [443], first_number=1000 + 10 * len(rules))
+    sets.append({"private": rules})
+    for rule_set in sets:  # joined as stacks.connectivity.merged_acl_rules does
+        for tier, rs in rule_set.items():
+            kept = out.setdefault(tier, [])
+            seen = {(r.egress, r.action, r.protocol, r.ports, r.cidr, r.reply) for r in kept}
+            kept.extend(r for r in rs
+                        if (r.egress, r.action, r.protocol, r.ports, r.cidr, r.reply) not in seen)
+    return out
+
+
+def test_worst_realistic_layout_fits_the_default_quota() -> None:
+    """Peers, a VPN with two on-premises ranges (into the private and the
+    isolated tiers), Route 53 Resolver endpoints, gateway endpoints and ping:
+    every ACL stays within 20 rules per direction, and proves clean."""
+    plan = plan_network(cidr="10.20.0.0/16")
+    on_prem, peers = ["172.16.0.0/16", "172.17.0.0/16"], ["10.30.0.0/16", "10.40.0.0/16"]
+    acls = plan_acls(plan, user_rules=_worst_layout_rules(plan, on_prem, peers), icmp_echo=True)
+    assert acls.findings == ()
+    counts = {(a.tier, e): len(a.outbound if e else a.inbound) for a in acls.acls
+              for e in (False, True)}
+    assert max(counts.values()) <= DEFAULT_RULES_PER_DIRECTION, counts
+    # the fullest: the private tier's inbound list, with one slot left
+    assert counts[("private", False)] == 19
+    # one more on-premises range does not fit: refused, naming the options
+    with pytest.raises(ConfigError) as err:
+        plan_acls(plan, icmp_echo=True, user_rules=_worst_layout_rules(
+            plan, [*on_prem, "192.168.0.0/16"], peers))
+    msg = str(err.value)
+    assert "tier 'private' would have" in msg and "the quota is 20" in msg
+    assert "max_rules_per_direction" in msg and "icmp_echo" in msg and "user_rules" in msg
+
+
 def test_table_and_dict() -> None:
     text = ACLS.table()
     assert "PublicNetworkAcl: tier public" in text and "allow tcp 443 from 0.0.0.0/0" in text
@@ -871,12 +920,12 @@ def test_library_acls_of_any_plan_are_reply_closed_and_clean(data: st.DataObject
             if r.action is AclAction.ALLOW and r.cidr == "0.0.0.0/0":
                 assert r.protocol.value in ("tcp", "udp", "icmp"), r
                 assert r.ports is None or not any(r.ports[0] <= p <= r.ports[1] for p in admin)
-        # a tier that sends to outside addresses hears "fragmentation needed" from anywhere
+        # a tier that talks to the internet hears "fragmentation needed" from anywhere
         talks_out = any(a.decide(egress=True, protocol="tcp", port=443, address=h)[0]
                         is AclAction.ALLOW for h in (INTERNET_HOST, S3_ADDRESS))
         hears = a.decide(egress=False, protocol="icmp", address=INTERNET_HOST,
                          icmp=FRAG_NEEDED)[0] is AclAction.ALLOW
-        assert hears == talks_out, a.tier
+        assert hears == (talks_out and a.kind is not SubnetKind.ISOLATED), a.tier
         if a.kind is SubnetKind.ISOLATED:
             # peers and on-premises ranges named private reach no port of an isolated tier
             for host in outside_private:

@@ -197,9 +197,12 @@ def library_rules(
         private tiers); when a gateway endpoint serves the tier, a deny of
         the rest of the VPC and of ``private_address_ranges`` (peers and
         on-premises networks reach the tier only through rules numbered
-        before these), then TCP ephemeral replies and ICMP fragmentation
-        needed from anywhere (the endpoints' services can only be named as
-        0.0.0.0/0).
+        before these), then TCP ephemeral replies from anywhere (the
+        endpoints' services can only be named as 0.0.0.0/0). No ICMP from
+        outside the VPC: S3 and DynamoDB announce a 1500-byte MSS, so TCP
+        never needs "fragmentation needed" on that path, and the rule slot is
+        worth more to the rules that let a peer or on-premises range in (give
+        your on-premises device MSS clamping, as AWS's VPN guide does).
         out: all to its own block; to each admitted tier TCP and UDP ephemeral
         replies, the ``isolated_service_ports`` (interface endpoints) and
         ICMP; with gateway endpoints, the same denies, then TCP 443 to
@@ -207,7 +210,9 @@ def library_rules(
 
     Rules that admit only replies carry ``reply=True`` (the ephemeral-range
     rules towards where the tier's own flows go, fragmentation needed, echo
-    replies).
+    replies). Public and private tiers, which talk to the internet (and to
+    peers and on-premises networks), admit fragmentation needed from anywhere:
+    the routers that send it have any address.
     """
     tb = plan.tier_block(tier)
     vpc = plan.cidr
@@ -292,9 +297,6 @@ def library_rules(
                                      "replies, which only 0.0.0.0/0 can name"))
             ins += replies_from_anywhere("tcp", "Replies from S3/DynamoDB through the gateway "
                                          "endpoints")
-            ins.append(_allow("icmp", None, anywhere, "Fragmentation needed (ICMP 3/4) on the "
-                              "way to S3/DynamoDB: path-MTU discovery", reply=True,
-                              icmp=ICMP_FRAGMENTATION_NEEDED_TYPE_CODE))
             for cidr in closed:
                 what = "the rest of the VPC" if cidr == vpc else f"private addresses {cidr}"
                 outs.append(_deny_all(cidr, f"{tier} opens nothing to {what} but the tiers "
