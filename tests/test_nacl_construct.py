@@ -173,7 +173,10 @@ def test_entries_are_the_planned_rules_with_numbers_ports_and_directions(synth: 
             else:
                 assert p["PortRange"] == {"From": r.ports[0], "To": r.ports[1]}
             if r.protocol.value == "icmp":
-                assert p["Icmp"] == {"Code": -1, "Type": -1}
+                t, c = (-1, -1) if r.icmp is None else r.icmp
+                assert p["Icmp"] == {"Code": c, "Type": t}
+            else:
+                assert "Icmp" not in p
             assert e["Metadata"]["vpc_patterns"]["description"] == r.description
             assert e["Metadata"]["vpc_patterns"]["origin"] == acl.origin(r)
             assert e["Metadata"]["vpc_patterns"]["reply"] is r.reply
@@ -189,7 +192,9 @@ def test_library_rules_mean_what_the_issue_asks(synth: Synth) -> None:
     }
     assert (6, json.dumps({"From": 80, "To": 80}), "0.0.0.0/0", "allow") in inbound
     assert (6, json.dumps({"From": 443, "To": 443}), "0.0.0.0/0", "allow") in inbound
-    assert (6, json.dumps({"From": 1024, "To": 65535}), "0.0.0.0/0", "allow") in inbound
+    for proto in (6, 17):  # replies from anywhere, on every ephemeral port but RDP's
+        assert (proto, json.dumps({"From": 1024, "To": 3388}), "0.0.0.0/0", "allow") in inbound
+        assert (proto, json.dumps({"From": 3390, "To": 65535}), "0.0.0.0/0", "allow") in inbound
     prv = entries[_logical_id(synth.stack, synth.acls.acls["private"])]
     assert prv[(False, 100)]["Properties"]["CidrBlock"] == plan.cidr
     iso = entries[_logical_id(synth.stack, synth.acls.acls["isolated"])]
@@ -214,6 +219,90 @@ def test_library_rules_mean_what_the_issue_asks(synth: Synth) -> None:
         n for (eg, n), e in iso.items() if not eg and e["Properties"]["CidrBlock"] == "0.0.0.0/0"
     ]
     assert deny and anyw and max(deny) < min(anyw)
+    # ... and so is every private address range: peers and on-premises networks
+    denied = {iso[(False, n)]["Properties"]["CidrBlock"] for n in deny}
+    assert denied == {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"}
+    assert {iso[(True, n)]["Properties"]["CidrBlock"] for (eg, n), e in iso.items()
+            if eg and e["Properties"]["RuleAction"] == "deny"} == denied
+
+
+def _ct_ec2_pr_5_violations(tpl: dict) -> list[str]:
+    """CT.EC2.PR.5 as its guard rule reads a template: an inbound allow entry
+    for 0.0.0.0/0 or ::/0 fails with protocol -1, TCP on a range holding 22 or
+    3389, or UDP on one holding 3389 (or without a port range)."""
+    bad = []
+    for lid, e in _of_type(tpl, T_ENTRY).items():
+        p = e["Properties"]
+        if p.get("Egress") is True or p["RuleAction"] != "allow":
+            continue
+        if p.get("CidrBlock") != "0.0.0.0/0" and p.get("Ipv6CidrBlock") != "::/0":
+            continue
+        proto = int(p["Protocol"])
+        ports = {6: (22, 3389), 17: (3389,)}.get(proto, ())
+        rng = p.get("PortRange")
+        if proto == -1 or (ports and rng is None) or any(
+                int(rng["From"]) <= x <= int(rng["To"]) for x in ports):
+            bad.append(lid)
+    return bad
+
+
+def test_no_entry_admits_ssh_or_rdp_from_anywhere(synth: Synth) -> None:
+    """AWS Control Tower's proactive control CT.EC2.PR.5: the old public and
+    private tiers admitted TCP/UDP 1024-65535 from 0.0.0.0/0 (3389 in it)."""
+    assert _ct_ec2_pr_5_violations(synth.tpl) == []
+    # the check does catch what it is about
+    wide = {"Resources": {"E": {"Type": T_ENTRY, "Properties": {
+        "RuleAction": "allow", "Protocol": 6, "CidrBlock": "0.0.0.0/0", "RuleNumber": 1,
+        "PortRange": {"From": 1024, "To": 65535}, "NetworkAclId": "x"}}}}
+    assert _ct_ec2_pr_5_violations(wide) == ["E"]
+
+
+def _cfn_guard() -> tuple[Path, Path] | None:
+    """The cfn-guard binary and the CT.EC2.PR.5 rule shipped in the npm package
+    @cdklabs/cdk-validator-cfnguard: in node_modules, or the unpacked package
+    named by ``CFNGUARD_PACKAGE_DIR`` (``npm pack`` + ``tar xzf``)."""
+    import os
+    import platform
+
+    arch = {"x86_64": "x86_64", "AMD64": "x86_64", "aarch64": "aarch64",
+            "arm64": "aarch64"}.get(platform.machine(), platform.machine())
+    roots = [Path(__file__).resolve().parents[1] / "node_modules" / "@cdklabs"
+             / "cdk-validator-cfnguard"]
+    if os.environ.get("CFNGUARD_PACKAGE_DIR"):
+        roots.insert(0, Path(os.environ["CFNGUARD_PACKAGE_DIR"]))
+    for root in roots:
+        guard = root / "bin" / "ubuntu" / arch / "cfn-guard"
+        rule = root / "rules" / "control-tower" / "cfn-guard" / "ec2" / "ct-ec2-pr-5.guard"
+        if guard.exists() and rule.exists():
+            return guard, rule
+    return None
+
+
+def test_cfn_guard_ct_ec2_pr_5_passes(synth: Synth, tmp_path: Path) -> None:
+    """The real guard rule, when the validator package is installed."""
+    import subprocess
+
+    found = _cfn_guard()
+    if found is None:
+        pytest.skip("@cdklabs/cdk-validator-cfnguard is not installed (npm): no cfn-guard binary")
+    guard, rule = found
+    path = tmp_path / "nacl.template.json"
+    path.write_text(json.dumps(synth.tpl))
+    run = subprocess.run([str(guard), "validate", "--rules", str(rule), "--data", str(path),
+                          "--show-summary", "fail"], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_fragmentation_needed_is_admitted_from_anywhere(synth: Synth) -> None:
+    entries = _entries_by_acl(synth)
+    for tier, expected in (("public", [{"Type": 3, "Code": 4}]),
+                           ("private", [{"Type": 3, "Code": 4}]), ("isolated", [])):
+        got = entries[_logical_id(synth.stack, synth.acls.acls[tier])]
+        icmp = [e for (eg, _), e in got.items()
+                if not eg and e["Properties"]["Protocol"] == 1
+                and e["Properties"]["CidrBlock"] == "0.0.0.0/0"]
+        assert [e["Properties"]["Icmp"] for e in icmp] == expected, tier
+        assert all(e["Metadata"]["vpc_patterns"]["reply"] is True for e in icmp)
 
 
 def test_user_deny_list_runs_before_every_library_rule(synth: Synth) -> None:
@@ -342,9 +431,37 @@ def test_acl_plan_with_options_or_for_another_vpc_is_refused(
     assert isinstance(built.plan, AclPlan) and built.plan is good
     # an option given at plan_acls's own default is no conflict
     same = TierNetworkAcls(stack, "A7", network=net, acl_plan=good, internet_icmp=False,
-                           ephemeral_ports=EPHEMERAL_PORTS, max_rules_per_direction=20)
+                           ephemeral_ports=EPHEMERAL_PORTS, max_rules_per_direction=20,
+                           icmp_echo=False, remote_admin_ports=(22, 3389))
     assert same.plan is good
+    with pytest.raises(ConfigError, match="acl_plan is given together with icmp_echo"):
+        TierNetworkAcls(stack, "A8", network=net, acl_plan=good, icmp_echo=True)
     # a subnet holds one ACL: a network that already has its ACLs is refused
     net.network_acls = built  # what BestPracticeVpc(network_acls=True) sets
     with pytest.raises(ConfigError, match="already has network ACLs; give your rules to it"):
         TierNetworkAcls(stack, "A6", network=net)
+
+
+def test_new_options_reach_the_plan_and_the_entries(
+    scratch: tuple[Stack, BestPracticeVpc],
+) -> None:
+    stack, net = scratch
+    built = TierNetworkAcls(stack, "Acls", network=net, icmp_echo=True, remote_admin_ports=(),
+                            private_address_ranges=("172.16.0.0/12",))
+    assert built.plan == plan_acls(net.plan, icmp_echo=True, remote_admin_ports=(),
+                                   private_address_ranges=("172.16.0.0/12",))
+    tpl = Template.from_stack(stack).to_json()
+    entries = {(e["Properties"]["NetworkAclId"]["Ref"], e["Properties"].get("Egress", False),
+                e["Properties"]["RuleNumber"]): e["Properties"]
+               for e in _of_type(tpl, T_ENTRY).values()}
+    priv = stack.resolve(built.acls["private"].logical_id)
+    echo = [p for (acl, eg, _), p in entries.items()
+            if acl == priv and eg and p["Protocol"] == 1]
+    assert [p["Icmp"] for p in echo] == [{"Type": 8, "Code": -1}]
+    # remote_admin_ports=(): one reply range again (and CT.EC2.PR.5 would flag it)
+    assert any(p.get("PortRange") == {"From": 1024, "To": 65535} and p["CidrBlock"] == "0.0.0.0/0"
+               for (acl, eg, _), p in entries.items() if acl == priv and not eg)
+    iso = stack.resolve(built.acls["isolated"].logical_id)
+    assert {p["CidrBlock"] for (acl, eg, _), p in entries.items()
+            if acl == iso and not eg and p["RuleAction"] == "deny"} == {"10.0.0.0/16",
+                                                                        "172.16.0.0/12"}

@@ -70,8 +70,21 @@ class TierNetworkAcls(Construct):
             internal APIs.
         ephemeral_ports: the reply range. Default: ``None``: plan_acls's
             (1024, 65535), AWS's guidance for every common client.
-        internet_icmp: admit ICMP to and from the internet. Default: ``None``:
-            plan_acls's False; TCP's MSS negotiation makes it unnecessary.
+        internet_icmp: admit every ICMP type to and from the internet.
+            Default: ``None``: plan_acls's False; path-MTU discovery's
+            "fragmentation needed" is admitted anyway.
+        icmp_echo: public and private tiers may ping outside hosts. Default:
+            ``None``: plan_acls's False; echo requests are a covert channel
+            only diagnostics need.
+        remote_admin_ports: ports no library rule admits from 0.0.0.0/0.
+            Default: ``None``: plan_acls's (22, 3389), SSH and RDP, which
+            CT.EC2.PR.5 forbids from anywhere. With other ports, record your
+            own ``Intent.acl_returns_admitted(except_ports=...)`` (the
+            network's default intent excepts 3389).
+        private_address_ranges: address space that is never the internet,
+            denied on isolated tiers before the gateway-endpoint replies.
+            Default: ``None``: plan_acls's RFC 1918 and RFC 6598 ranges, where
+            peers and on-premises networks are numbered.
         max_rules_per_direction: your account's quota. Default: ``None``:
             plan_acls's 20, AWS's default quota.
         findings_as_errors: refuse findings instead of warning. Default:
@@ -101,6 +114,9 @@ class TierNetworkAcls(Construct):
         isolated_service_ports: Sequence[int] | None = None,
         ephemeral_ports: tuple[int, int] | None = None,
         internet_icmp: bool | None = None,
+        icmp_echo: bool | None = None,
+        remote_admin_ports: Sequence[int] | None = None,
+        private_address_ranges: Sequence[str] | None = None,
         max_rules_per_direction: int | None = None,
         findings_as_errors: bool | None = None,
         name: str | None = None,
@@ -126,6 +142,9 @@ class TierNetworkAcls(Construct):
             "isolated_service_ports": isolated_service_ports,
             "ephemeral_ports": ephemeral_ports,
             "internet_icmp": internet_icmp,
+            "icmp_echo": icmp_echo,
+            "remote_admin_ports": remote_admin_ports,
+            "private_address_ranges": private_address_ranges,
             "max_rules_per_direction": max_rules_per_direction,
             "findings_as_errors": findings_as_errors,
         }
@@ -200,7 +219,8 @@ class TierNetworkAcls(Construct):
             lo, hi = r.ports
             props["port_range"] = ec2.CfnNetworkAclEntry.PortRangeProperty(from_=lo, to=hi)
         if r.protocol is AclProtocol.ICMP:
-            props["icmp"] = ec2.CfnNetworkAclEntry.IcmpProperty(code=-1, type=-1)
+            icmp_type, icmp_code = r.icmp_type_code
+            props["icmp"] = ec2.CfnNetworkAclEntry.IcmpProperty(code=icmp_code, type=icmp_type)
         entry = ec2.CfnNetworkAclEntry(
             acl,
             f"{'Egress' if r.egress else 'Ingress'}{r.number}",

@@ -51,6 +51,14 @@ return rules admit. A return rule is an ``AWS::EC2::NetworkAclEntry`` whose
 without that record, an allow entry for TCP or UDP on a range that starts at
 or above 1024 and runs to 65535. Any other entry that admits a port counts.
 ICMP counts too, unless the intent says ``allow_icmp=True``.
+
+Reply ports
+-----------
+:meth:`Intent.acl_returns_admitted` asks replies on the whole ephemeral range
+but its ``except_ports``: by default 3389 (RDP), which an ACL that passes AWS
+Control Tower's CT.EC2.PR.5 cannot admit from 0.0.0.0/0, so the library's
+reply rules from anywhere are split around it
+(:data:`vpc_patterns.plan.nacl.DEFAULT_REMOTE_ADMIN_PORTS`).
 """
 
 from __future__ import annotations
@@ -61,6 +69,8 @@ from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar
 
 from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.nacl.policy import DEFAULT_REMOTE_ADMIN_PORTS
+from vpc_patterns.plan.nacl.rules import EPHEMERAL_PORTS
 from vpc_patterns.plan.naming import METADATA_KEY
 from vpc_patterns.plan.network import GATEWAY_ENDPOINT_SERVICES, SubnetKind, VpcPlan
 
@@ -69,6 +79,11 @@ METADATA_VERSION = 1
 #: Ports the public tier serves by default: HTTP and HTTPS (load balancers).
 DEFAULT_PUBLIC_PORTS = (80, 443)
 PROTOCOLS = ("tcp", "udp")
+#: Reply ports :meth:`Intent.acl_returns_admitted` does not ask for: the
+#: library's remote-administration ports inside the ephemeral range (RDP,
+#: 3389), which no ACL entry may admit from 0.0.0.0/0 under CT.EC2.PR.5.
+DEFAULT_REPLY_EXCEPT_PORTS: tuple[int, ...] = tuple(
+    p for p in DEFAULT_REMOTE_ADMIN_PORTS if EPHEMERAL_PORTS[0] <= p <= EPHEMERAL_PORTS[1])
 
 _TIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}\Z")
 
@@ -117,7 +132,8 @@ def _port(value: Any, what: str) -> int:
     return value
 
 
-def _ports(value: Any, what: str = "ports") -> tuple[PortRange, ...]:
+def _ports(value: Any, what: str = "ports", *, allow_empty: bool = False,
+           ) -> tuple[PortRange, ...]:
     """Ports as ints, ``"lo-hi"`` strings or ``(lo, hi)`` pairs."""
     if isinstance(value, (str, int)) or not isinstance(value, Iterable):
         raise ConfigError(f"{what} {value!r} must be a list of ports, e.g. [443] or ['1024-65535']")
@@ -140,7 +156,7 @@ def _ports(value: Any, what: str = "ports") -> tuple[PortRange, ...]:
         if lo > hi:
             raise ConfigError(f"{what} entry {item!r}: range {lo}-{hi} runs backwards")
         out.append(PortRange(lo, hi))
-    if not out:
+    if not out and not allow_empty:
         raise ConfigError(f"{what} {value!r} is empty; give at least one port")
     return tuple(sorted(set(out)))
 
@@ -305,10 +321,20 @@ class Intent:
         return EgressInAz(_tier(tier))
 
     @staticmethod
-    def acl_returns_admitted() -> AclReturnsAdmitted:
-        """Every flow the ACLs admit has its reply admitted on the whole
-        ephemeral range 1024-65535."""
-        return AclReturnsAdmitted()
+    def acl_returns_admitted(*, except_ports: Iterable[int | str] = DEFAULT_REPLY_EXCEPT_PORTS,
+                             ) -> AclReturnsAdmitted:
+        """Every flow the ACLs admit has its reply admitted on the ephemeral
+        range 1024-65535 but ``except_ports``.
+
+        Args:
+            except_ports: reply ports not asked for. Default: ``(3389,)``
+                (:data:`DEFAULT_REPLY_EXCEPT_PORTS`): RDP, which an ACL that
+                passes CT.EC2.PR.5 cannot admit from 0.0.0.0/0, so a client
+                replied to on 3389 from outside gets nothing (a NAT gateway
+                picks it about once in 64,512 connections); ``()`` asks for the
+                whole range.
+        """
+        return AclReturnsAdmitted(_ports(except_ports, "except_ports", allow_empty=True))
 
     @staticmethod
     def gateway_endpoint(service: str, tiers: Iterable[str]) -> GatewayEndpointIntent:
@@ -419,13 +445,16 @@ class EgressInAz(Intent):
 @dataclass(frozen=True)
 class AclReturnsAdmitted(Intent):
     kind: ClassVar[str] = "acl_returns_admitted"
+    except_ports: tuple[PortRange, ...] = tuple(PortRange(p, p) for p in DEFAULT_REPLY_EXCEPT_PORTS)
 
     @classmethod
     def _make(cls, **kw: Any) -> Intent:
         return Intent.acl_returns_admitted(**kw)
 
     def describe(self) -> str:
-        return "every flow the network ACLs admit has its reply admitted (ports 1024-65535)"
+        but = f" but {_ports_text(self.except_ports)}" if self.except_ports else ""
+        return ("every flow the network ACLs admit has its reply admitted (ports "
+                f"{EPHEMERAL_PORTS[0]}-{EPHEMERAL_PORTS[1]}{but})")
 
 
 @dataclass(frozen=True)
@@ -603,6 +632,7 @@ def intents_from_metadata(value: Any) -> tuple[Intent, ...]:
 
 __all__ = [
     "DEFAULT_PUBLIC_PORTS",
+    "DEFAULT_REPLY_EXCEPT_PORTS",
     "METADATA_KEY",
     "METADATA_VERSION",
     "AclReturnsAdmitted",

@@ -10,9 +10,10 @@ Merge order (the contract with user rules)
 * Library rules (:func:`~.policy.library_rules`) have fixed numbers:
   :data:`~.rules.LIBRARY_RULE_STEP` apart, starting at
   :data:`~.rules.LIBRARY_RULE_STEP` (100, 200, 300, ...). An option that adds
-  library rules (a public port, an admitted tier, ``internet_icmp``) may move
-  later library rules up a slot, which CloudFormation applies as in-place
-  updates (an entry's logical id is its direction and number).
+  library rules (a public port, an admitted tier, a remote-admin port, a
+  private address range, ``icmp_echo``) may move later library rules up a
+  slot, which CloudFormation applies as in-place updates (an entry's logical
+  id is its direction and number).
 * User rules keep the numbers the user gave them; they are never renumbered.
 * Every rule of a direction is then evaluated by number, lowest first,
   whatever its origin. So a user rule numbered 1..99 runs before every
@@ -28,7 +29,8 @@ What is checked
 * per ACL and direction: unique numbers and the AWS quota on rules
   (:data:`~.rules.DEFAULT_RULES_PER_DIRECTION`);
 * the proofs of :mod:`~vpc_patterns.plan.nacl.proofs` (shadowed and redundant
-  rules, missing return traffic, unsolicited replies), reported in
+  rules, missing return traffic, unsolicited replies, remote-administration
+  ports open to 0.0.0.0/0), reported in
   :attr:`AclPlan.findings`; ``findings_as_errors=True`` turns them into a
   ConfigError.
 """
@@ -44,10 +46,14 @@ from typing import TYPE_CHECKING
 
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.nacl.policy import (
+    DEFAULT_ICMP_ECHO,
     DEFAULT_INTERNET_ICMP,
     DEFAULT_ISOLATED_SERVICE_PORTS,
+    DEFAULT_PRIVATE_ADDRESS_RANGES,
     DEFAULT_PUBLIC_INGRESS_PORTS,
+    DEFAULT_REMOTE_ADMIN_PORTS,
     library_rules,
+    split_around,
 )
 from vpc_patterns.plan.nacl.rules import (
     DEFAULT_RULES_PER_DIRECTION,
@@ -109,17 +115,20 @@ class TierAcl:
         )
 
     def decide(
-        self, *, egress: bool, protocol: str, address: str, port: int | None = None
+        self, *, egress: bool, protocol: str, address: str, port: int | None = None,
+        icmp: tuple[int, int] | None = None,
     ) -> tuple[AclAction, AclRule | None]:
         """What the ACL does with one packet, by plain first-match over the
         rules (``None`` as the rule means the implicit deny ``*``).
 
         ``protocol`` is ``tcp``, ``udp``, ``icmp`` or any other protocol name
         (matched only by ``all`` rules); ``port`` is the destination port, for
-        tcp and udp; ``address`` the peer address (source when inbound)."""
+        tcp and udp; ``icmp`` the ``(type, code)`` of an ICMP packet (without
+        it, only rules for every ICMP type match); ``address`` the peer
+        address (source when inbound)."""
         addr = ipaddress.ip_address(address)
         for r in self.outbound if egress else self.inbound:
-            if addr not in r.network:
+            if addr.version != r.network.version or addr not in r.network:
                 continue
             if r.protocol is AclProtocol.ALL:
                 return AclAction(r.action), r
@@ -128,6 +137,10 @@ class TierAcl:
             if r.ports is not None:
                 lo, hi = r.ports
                 if port is None or not lo <= port <= hi:
+                    continue
+            if r.icmp is not None:
+                rt, rc = r.icmp
+                if icmp is None or icmp[0] != rt or (rc != -1 and icmp[1] != rc):
                     continue
             return AclAction(r.action), r
         return AclAction.DENY, None
@@ -141,6 +154,23 @@ class AclPlan:
     acls: tuple[TierAcl, ...]
     findings: tuple[AclFinding, ...] = ()
     ephemeral_ports: tuple[int, int] = EPHEMERAL_PORTS
+    #: the ports no library rule admits from 0.0.0.0/0 (``remote_admin_ports``)
+    remote_admin_ports: tuple[int, ...] = ()
+
+    @property
+    def reply_ports(self) -> tuple[tuple[int, int], ...]:
+        """The ports replies from outside the VPC are admitted on: the
+        ephemeral range without the remote-administration ports in it. A
+        client whose reply port is one of those (a NAT gateway picks source
+        ports from all of 1024-65535) gets no reply from outside."""
+        return tuple(split_around(self.ephemeral_ports, self.remote_admin_ports))
+
+    @property
+    def reply_gaps(self) -> tuple[int, ...]:
+        """The remote-administration ports inside the ephemeral range: the
+        replies the library's ACLs deliberately do not admit from outside."""
+        lo, hi = self.ephemeral_ports
+        return tuple(p for p in sorted(set(self.remote_admin_ports)) if lo <= p <= hi)
 
     def acl(self, tier: str) -> TierAcl:
         for a in self.acls:
@@ -178,6 +208,7 @@ class AclPlan:
                             "action": r.action.value,
                             "protocol": r.protocol.value,
                             "ports": list(r.ports) if r.ports else None,
+                            "icmp": list(r.icmp) if r.icmp else None,
                             "cidr": r.cidr,
                             "origin": a.origin(r),
                             "description": r.description,
@@ -216,6 +247,9 @@ def plan_acls(
     isolated_service_ports: Sequence[int] = DEFAULT_ISOLATED_SERVICE_PORTS,
     ephemeral_ports: tuple[int, int] = EPHEMERAL_PORTS,
     internet_icmp: bool = DEFAULT_INTERNET_ICMP,
+    icmp_echo: bool = DEFAULT_ICMP_ECHO,
+    remote_admin_ports: Sequence[int] = DEFAULT_REMOTE_ADMIN_PORTS,
+    private_address_ranges: Sequence[str] = DEFAULT_PRIVATE_ADDRESS_RANGES,
     max_rules_per_direction: int = DEFAULT_RULES_PER_DIRECTION,
     findings_as_errors: bool = False,
 ) -> AclPlan:
@@ -241,11 +275,43 @@ def plan_acls(
             ``(1024, 65535)`` (:data:`EPHEMERAL_PORTS`): AWS's guidance; it
             covers Linux, Windows, Elastic Load Balancing, NAT gateways and
             Lambda.
-        internet_icmp: admit ICMP to and from the internet in public and
-            private tiers. Default: ``False`` (:data:`DEFAULT_INTERNET_ICMP`):
-            the public tier admits only its service ports and replies, and TCP's
-            MSS negotiation already fits segments to the internet's links; turn
-            it on for path-MTU errors and ping through the NATs.
+        internet_icmp: admit every ICMP type to and from the internet in
+            public and private tiers (traceroute, being pinged). Default:
+            ``False`` (:data:`DEFAULT_INTERNET_ICMP`): those tiers admit only
+            what path-MTU discovery needs, ICMP "fragmentation needed" (type 3
+            code 4, an error that answers packets they sent) from anywhere,
+            always, and ping with ``icmp_echo``.
+        icmp_echo: public and private tiers may ping outside hosts (echo
+            requests to anywhere, echo replies from anywhere). Default:
+            ``False`` (:data:`DEFAULT_ICMP_ECHO`): echo requests carry data out
+            where no TCP/UDP rule shows it (ICMP tunnels), and only
+            diagnostics need them.
+        remote_admin_ports: TCP and UDP ports no library rule admits from
+            0.0.0.0/0: the ephemeral (reply) ranges from anywhere are split
+            around them, and a rule (yours too) admitting one from 0.0.0.0/0
+            is a ``remote-admin`` finding; the return-traffic proof asks no
+            reply on them. Default: ``(22,
+            3389)`` (:data:`DEFAULT_REMOTE_ADMIN_PORTS`): SSH and RDP, which AWS
+            Control Tower's CT.EC2.PR.5 (Security Hub EC2.21, CIS 5.1) forbids
+            from 0.0.0.0/0; use Session Manager, or admit an administration
+            range with a rule numbered below 100. The cost: a NAT gateway picks
+            source ports from all of 1024-65535, so about one connection in
+            64,512 through it is given 3389 and gets no reply (a retry is
+            mapped to another port); ``()`` admits the whole range.
+        private_address_ranges: address space that is never the internet; an
+            isolated tier with gateway endpoints denies it (after its own
+            block and its admitted tiers) before the replies from S3/DynamoDB,
+            which only 0.0.0.0/0 can name, so a peer or on-premises network
+            reaches the tier only through rules numbered before those denies
+            (e.g. ``on_premises_acl_rules(cidrs, {"isolated": [5432]})``).
+            IPv4 CIDRs, not 0.0.0.0/0, none inside the VPC or another.
+            Default: RFC 1918 and RFC 6598, ``("10.0.0.0/8",
+            "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")``
+            (:data:`DEFAULT_PRIVATE_ADDRESS_RANGES`): where VPCs, peers and
+            on-premises networks are numbered, and where S3 and DynamoDB
+            never are; add any public-space range a peer or on-premises
+            network uses (with VPN route propagation, its routes reach the
+            isolated tier).
         max_rules_per_direction: your account's quota, at most 40. Default:
             ``20`` (:data:`DEFAULT_RULES_PER_DIRECTION`): AWS's default quota;
             rules past it would fail at deploy time, so the plan refuses them.
@@ -279,8 +345,18 @@ def plan_acls(
             f"max_rules_per_direction {max_rules_per_direction!r} must be an integer "
             f"1..{MAX_RULES_PER_DIRECTION} (AWS default quota {DEFAULT_RULES_PER_DIRECTION})"
         )
-    if not isinstance(internet_icmp, bool):
-        raise ConfigError(f"internet_icmp {internet_icmp!r} must be True or False")
+    for flag, value in (("internet_icmp", internet_icmp), ("icmp_echo", icmp_echo)):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{flag} {value!r} must be True or False")
+    remote_admin_ports = _check_port_list("remote_admin_ports", remote_admin_ports)
+    both = sorted(set(public_ingress_ports) & set(remote_admin_ports))
+    if both:
+        raise ConfigError(
+            f"public_ingress_ports lists {both[0]}, which remote_admin_ports closes to 0.0.0.0/0 "
+            "(CT.EC2.PR.5); admit an administration range with a user rule instead, or drop "
+            f"{both[0]} from remote_admin_ports"
+        )
+    private_address_ranges = _check_private_ranges(plan, private_address_ranges)
     if not isinstance(findings_as_errors, bool):
         raise ConfigError(f"findings_as_errors {findings_as_errors!r} must be True or False")
 
@@ -349,6 +425,9 @@ def plan_acls(
             isolated_service_ports=isolated_service_ports,
             ephemeral_ports=eph,
             internet_icmp=internet_icmp,
+            icmp_echo=icmp_echo,
+            remote_admin_ports=remote_admin_ports,
+            private_address_ranges=private_address_ranges,
         )
         users = tuple(user_rules.get(t.tier, ()))
         _check_numbers(t.tier, lib, users)
@@ -364,32 +443,96 @@ def plan_acls(
         for egress in (False, True):
             n = len(acl.outbound if egress else acl.inbound)
             if n > max_rules_per_direction:
+                n_user = sum(1 for r in users if r.egress == egress)
                 raise ConfigError(
                     f"the network ACL of tier {t.tier!r} would have {n} "
-                    f"{'outbound' if egress else 'inbound'} rules; the quota is "
+                    f"{'outbound' if egress else 'inbound'} rules ({n - n_user} of the "
+                    f"library's, {n_user} of user_rules); the quota is "
                     f"{max_rules_per_direction} per direction (AWS default "
                     f"{DEFAULT_RULES_PER_DIRECTION}, at most {MAX_RULES_PER_DIRECTION}): "
-                    "drop rules, or raise the quota and pass max_rules_per_direction"
+                    f"drop user_rules{_rule_options(t.kind, egress)}, or raise the quota "
+                    "and pass max_rules_per_direction"
                 )
         acls.append(acl)
 
     # The proofs read the plans made here, so they import this module: import
     # them when they run.
-    from vpc_patterns.plan.nacl.proofs import missing_returns, shadow_findings, unsolicited_replies
+    from vpc_patterns.plan.nacl.proofs import (
+        missing_returns,
+        remote_admin_findings,
+        shadow_findings,
+        unsolicited_replies,
+    )
 
-    result = AclPlan(vpc_cidr=plan.cidr, acls=tuple(acls), ephemeral_ports=eph)
+    result = AclPlan(vpc_cidr=plan.cidr, acls=tuple(acls), ephemeral_ports=eph,
+                     remote_admin_ports=remote_admin_ports)
     findings = (
         tuple(f for a in result.acls for f in shadow_findings(a))
         + missing_returns(result)
         + unsolicited_replies(result)
+        + remote_admin_findings(result)
     )
-    result = AclPlan(vpc_cidr=plan.cidr, acls=tuple(acls), findings=findings, ephemeral_ports=eph)
+    result = AclPlan(vpc_cidr=plan.cidr, acls=tuple(acls), findings=findings, ephemeral_ports=eph,
+                     remote_admin_ports=remote_admin_ports)
     if findings_as_errors and findings:
         raise ConfigError(
             f"{len(findings)} network ACL finding(s) and findings_as_errors=True:\n"
             + "\n".join(f"- {f.kind.value}: {f.message}" for f in findings)
         )
     return result
+
+
+def _rule_options(kind: SubnetKind, egress: bool) -> str:
+    """The plan_acls options that add library rules to ``kind``'s ACL in that
+    direction, as the tail of a sentence (for the quota error)."""
+    names = {
+        (SubnetKind.PUBLIC, False): ["public_ingress_ports", "remote_admin_ports", "icmp_echo"],
+        (SubnetKind.PUBLIC, True): ["icmp_echo"],
+        (SubnetKind.PRIVATE, False): ["remote_admin_ports", "icmp_echo"],
+        (SubnetKind.PRIVATE, True): ["icmp_echo"],
+        (SubnetKind.ISOLATED, False): ["reachable_from", "private_address_ranges",
+                                       "remote_admin_ports"],
+        (SubnetKind.ISOLATED, True): ["reachable_from", "isolated_service_ports",
+                                      "private_address_ranges"],
+    }[(kind, egress)]
+    return "".join(f", {n}" for n in names)
+
+
+def _check_private_ranges(plan: VpcPlan, ranges: object) -> tuple[str, ...]:
+    name = "private_address_ranges"
+    if isinstance(ranges, (str, bytes)) or not isinstance(ranges, Iterable):
+        raise ConfigError(
+            f"{name} {ranges!r} must be a list of IPv4 CIDRs, e.g. ['10.0.0.0/8']; () for none"
+        )
+    out: list[ipaddress.IPv4Network] = []
+    vpc = ipaddress.IPv4Network(plan.cidr)
+    for r in ranges:
+        try:
+            net = ipaddress.ip_network(r) if isinstance(r, str) else None
+        except ValueError:
+            net = None
+        if not isinstance(net, ipaddress.IPv4Network):
+            raise ConfigError(
+                f"{name} entry {r!r} is not an IPv4 CIDR written as its network address, "
+                "e.g. '172.16.0.0/12' (the library's rules are IPv4)"
+            )
+        if net.prefixlen == 0:
+            raise ConfigError(
+                f"{name} entry {r!r} is every address: S3 and DynamoDB answer from public "
+                "addresses, which an isolated tier must admit; name only private space"
+            )
+        if net.subnet_of(vpc) and net != vpc:
+            raise ConfigError(
+                f"{name} entry {r!r} lies inside the VPC {plan.cidr}, whose tiers the ACLs "
+                "already tell apart; name ranges outside it"
+            )
+        for other in out:
+            if net.overlaps(other):
+                raise ConfigError(
+                    f"{name} entries {str(other)!r} and {r!r} overlap; list each range once"
+                )
+        out.append(net)
+    return tuple(str(n) for n in out)
 
 
 def _check_numbers(tier: str, lib: Sequence[AclRule], users: Sequence[AclRule]) -> None:

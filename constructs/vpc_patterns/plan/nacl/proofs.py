@@ -16,7 +16,28 @@ match, replies that are dropped, and "reply" rules that admit more than replies.
   ``reply=True`` cannot hide an open door: a reply rule must admit nothing but
   replies to what the other direction's flow rules let out. A deny that
   narrows a flow on one side only shows up here (the other side still admits
-  that peer's "replies").
+  that peer's "replies");
+* **remote administration** (:func:`remote_admin_findings`): ``reply=True``
+  does not exempt a rule from this one. An allow rule for 0.0.0.0/0 or ::/0
+  that matches a remote-administration port (SSH 22, RDP 3389 by default) is
+  reported, as AWS Control Tower's CT.EC2.PR.5 reads entries: one by one. A
+  stateless ACL cannot tell a reply to port 3389 from a new RDP connection.
+
+What a reply is
+---------------
+A reply to TCP or UDP goes back to the peer's ephemeral port (any port of
+the range: the client chose it); replies from outside the VPC are *required*
+only on :attr:`~.merge.AclPlan.reply_ports` (the range without the
+remote-administration ports, which no rule may admit from 0.0.0.0/0), but
+any port of the range may be one (:func:`unsolicited_replies`). ICMP is
+evaluated by type and code (:data:`~.space.TYPED_SPACES`): an echo request
+(timestamp, information, address-mask request) is answered by its reply
+type; an ICMP *error* (destination unreachable, e.g. "fragmentation needed",
+time exceeded, parameter problem, redirect, source quench) and a reply type
+are answered by nothing (RFC 1122: no ICMP error about an ICMP error), and an
+error may answer any packet the other direction lets out, from any address (it
+comes from a router on the way). Another protocol is answered by the same
+protocol back to the peer.
 
 The analysis is exact, not sampled: the address line (IPv4 and IPv6) is cut
 into cells at every rule's CIDR boundaries, and each cell is evaluated with
@@ -44,12 +65,15 @@ from vpc_patterns.plan.nacl.space import (
     OTHER,
     PORTED,
     TCP,
+    TYPED_SPACES,
     UDP,
     IntervalSet,
     Match,
     cells,
+    describe_icmp,
     family,
     first_match,
+    icmp_span,
     network_set,
 )
 
@@ -65,6 +89,10 @@ class FindingKind(str, Enum):
     #: a rule marked ``reply=True`` admits packets that answer nothing the
     #: other direction lets out.
     UNSOLICITED = "unsolicited"
+    #: an allow rule for 0.0.0.0/0 or ::/0 matches a remote-administration
+    #: port (SSH, RDP): what CT.EC2.PR.5 rejects, whether or not the rule is
+    #: marked ``reply=True``.
+    REMOTE_ADMIN = "remote-admin"
 
 
 @dataclass(frozen=True)
@@ -109,9 +137,42 @@ Region = dict[tuple[int, int], dict[int, IntervalSet]]
 
 def rule_match(rule: AclRule) -> Match:
     """What ``rule`` matches, in the terms of the shared algebra (ICMP over
-    IPv6 is the key :data:`~.space.ICMP` too: a rule's CIDR fixes its family)."""
-    ports = None if rule.ports is None else IntervalSet.single(*rule.ports)
+    IPv6 is the key :data:`~.space.ICMP` too: a rule's CIDR fixes its family;
+    an ICMP rule's "ports" are its type-code numbers, :func:`~.space.icmp_span`,
+    evaluated with :data:`~.space.TYPED_SPACES`)."""
+    if rule.icmp is not None:
+        ports: IntervalSet | None = icmp_span(*rule.icmp)
+    else:
+        ports = None if rule.ports is None else IntervalSet.single(*rule.ports)
     return Match(_PROTOCOL_KEYS[AclProtocol(rule.protocol)], ports, network_set(rule.network))
+
+
+#: ICMP request types and the type that answers each, per address family
+#: (ICMPv4: echo, timestamp, information, address mask; ICMPv6: echo).
+_ICMP_ANSWERS: Mapping[int, tuple[tuple[int, int], ...]] = {
+    4: ((8, 0), (13, 14), (15, 16), (17, 18)),
+    6: ((128, 129),),
+}
+#: ICMP error types per family: each may answer any packet, none is answered.
+#: ICMPv4: destination unreachable (fragmentation needed is 3/4), source
+#: quench, redirect, time exceeded, parameter problem; ICMPv6: destination
+#: unreachable, packet too big, time exceeded, parameter problem.
+ICMP_ERROR_TYPES: Mapping[int, tuple[int, ...]] = {4: (3, 4, 5, 11, 12), 6: (1, 2, 3, 4)}
+
+
+def _icmp_answers(types: IntervalSet, fam: int) -> IntervalSet:
+    out = IntervalSet()
+    for request, answer in _ICMP_ANSWERS[fam]:
+        if types & icmp_span(request):
+            out = out | icmp_span(answer)
+    return out
+
+
+def _icmp_errors(fam: int) -> IntervalSet:
+    out = IntervalSet()
+    for t in ICMP_ERROR_TYPES[fam]:
+        out = out | icmp_span(t)
+    return out
 
 
 def _add(region: Region, cell: tuple[int, int], proto: int, ports: IntervalSet) -> None:
@@ -162,12 +223,16 @@ class Evaluation:
     matches: tuple[Region, ...]
 
 
-def evaluate_acl(acl: TierAcl) -> dict[bool, Evaluation]:
+def evaluate_acl(acl: TierAcl, *, boundaries: Iterable[str] = ()) -> dict[bool, Evaluation]:
     """Both directions of ``acl`` (``{False: inbound, True: outbound}``) over
-    one partition of the address line, so their regions combine."""
+    one partition of the address line, so their regions combine. ICMP is
+    evaluated by type and code (:data:`~.space.TYPED_SPACES`). ``boundaries``:
+    CIDRs every cell lies wholly inside or outside of (besides the rules'),
+    e.g. the VPC's."""
     rules = {False: acl.inbound, True: acl.outbound}
     matches = {e: [rule_match(r) for r in rules[e]] for e in (False, True)}
-    parts = cells(EVERY_ADDRESS, [m.addresses for e in (False, True) for m in matches[e]])
+    parts = cells(EVERY_ADDRESS, [m.addresses for e in (False, True) for m in matches[e]]
+                  + [network_set(b) for b in boundaries])
     out: dict[bool, Evaluation] = {}
     for egress in (False, True):
         ms = matches[egress]
@@ -179,8 +244,8 @@ def evaluate_acl(acl: TierAcl) -> dict[bool, Evaluation]:
             inside = [(i, m) for i, m in enumerate(ms) if m.addresses.contains(cell[0])]
             for i, m in inside:
                 for p in PLAN_PROTOCOLS:
-                    _add(wide[i], cell, p, m.span(p))
-            pieces, rest = first_match(inside, PLAN_PROTOCOLS)
+                    _add(wide[i], cell, p, m.span(p, TYPED_SPACES))
+            pieces, rest = first_match(inside, PLAN_PROTOCOLS, TYPED_SPACES)
             for piece in pieces:
                 _add(hits[piece.index], cell, piece.proto, piece.ports)
             for p, s in rest.items():
@@ -189,12 +254,29 @@ def evaluate_acl(acl: TierAcl) -> dict[bool, Evaluation]:
     return out
 
 
-def _replies(hit: Region, eph: tuple[int, int]) -> Region:
-    """The packets that answer ``hit``: TCP/UDP to the peer's ephemeral range,
-    the same protocol back to the peer otherwise."""
-    back = IntervalSet.single(*eph)
-    return {cell: {p: back if p in PORTED else NO_PORTS for p in protos}
-            for cell, protos in hit.items()}
+def _replies(hit: Region, back: IntervalSet) -> Region:
+    """The packets that answer ``hit`` (besides ICMP errors): TCP/UDP to
+    ``back`` (the peer's ephemeral ports), the reply type of each ICMP request
+    type, the same protocol back to the peer for other protocols. ICMP errors
+    and replies are answered by nothing."""
+    out: Region = {}
+    for cell, protos in hit.items():
+        for p, s in protos.items():
+            if p in PORTED:
+                _add(out, cell, p, back)
+            elif p == ICMP:
+                _add(out, cell, p, _icmp_answers(s, family(cell[0])))
+            else:
+                _add(out, cell, p, NO_PORTS)
+    return out
+
+
+def _errors_everywhere(cells_: Iterable[tuple[int, int]]) -> Region:
+    """ICMP errors from (or to) every address: what may answer any packet."""
+    out: Region = {}
+    for cell in cells_:
+        _add(out, cell, ICMP, _icmp_errors(family(cell[0])))
+    return out
 
 
 def _cidrs(cls: type, spans: Sequence[tuple[int, int]]) -> list:
@@ -205,38 +287,47 @@ def _cidrs(cls: type, spans: Sequence[tuple[int, int]]) -> list:
 
 
 _ADDR_MAX = {4: 2**32 - 1, 6: 2**128 - 1}
+_NOTHING = IntervalSet()
 
 
-def _port_bands(region: Region) -> dict[tuple[tuple[int, str], int, int], list[tuple[int, int]]]:
+def _port_bands(region: Region, bridge: IntervalSet = _NOTHING,
+                ) -> dict[tuple[tuple[int, str], int, int], tuple[list[tuple[int, int]],
+                                                                  IntervalSet]]:
     """``region`` by family, protocol and port range: the fewest port ranges
-    such that each has one address set, and those addresses (family-local).
-    The result depends only on the set of packets, not on the cells."""
+    such that each has one address set, those addresses (family-local), and
+    the ``bridge`` ports (the reply gaps) the range runs over without holding
+    them. The result depends only on the set of packets, not on the cells."""
     by_key: dict[tuple[int, int], list[tuple[tuple[int, int], IntervalSet]]] = {}
     for cell, protos in region.items():
         for proto, ports in protos.items():
             by_key.setdefault((family(cell[0]), proto), []).append((cell, ports))
-    groups: dict[tuple[tuple[int, str], int, int], list[tuple[int, int]]] = {}
+    groups: dict[tuple[tuple[int, str], int, int], tuple[list[tuple[int, int]], IntervalSet]] = {}
     for (fam, proto), items in by_key.items():
         base = IPV6_OFFSET if fam == 6 else 0
         points = sorted({x for _, ports in items for lo, hi in ports.ranges for x in (lo, hi + 1)})
-        bands: list[tuple[int, int, IntervalSet]] = []
+        bands: list[tuple[int, int, IntervalSet, IntervalSet]] = []
         for p0, nxt in pairwise(points):
             where = IntervalSet.of(*(cell for cell, ports in items if ports.contains(p0)))
             if not where:
                 continue
-            if bands and bands[-1][1] + 1 == p0 and bands[-1][2] == where:
-                bands[-1] = (bands[-1][0], nxt - 1, where)
-            else:
-                bands.append((p0, nxt - 1, where))
-        for p0, p1, where in bands:
-            groups[((fam, _NAMES[proto]), p0, p1)] = [(lo - base, hi - base) for lo, hi in where]
+            if bands and bands[-1][2] == where:
+                lo, hi, _, holes = bands[-1]
+                between = IntervalSet.single(hi + 1, p0 - 1) if hi + 1 < p0 else _NOTHING
+                if bridge.issuperset(between):
+                    bands[-1] = (lo, nxt - 1, where, holes | between)
+                    continue
+            bands.append((p0, nxt - 1, where, _NOTHING))
+        for p0, p1, where, holes in bands:
+            groups[((fam, _NAMES[proto]), p0, p1)] = (
+                [(lo - base, hi - base) for lo, hi in where], holes)
     return groups
 
 
-def _describe(region: Region, *, egress: bool, limit: int = 4) -> tuple[str, ...]:
-    groups = _port_bands(region)
+def _describe(region: Region, *, egress: bool, limit: int = 4,
+              bridge: IntervalSet = _NOTHING) -> tuple[str, ...]:
+    groups = _port_bands(region, bridge)
     out: list[str] = []
-    for (k, p0, p1), spans in sorted(groups.items()):
+    for (k, p0, p1), (spans, skipped) in sorted(groups.items()):
         fam, proto = k
         cls = ipaddress.IPv4Address if fam == 4 else ipaddress.IPv6Address
         nets = _cidrs(cls, sorted(spans))
@@ -262,7 +353,15 @@ def _describe(region: Region, *, egress: bool, limit: int = 4) -> tuple[str, ...
             shown = ", ".join(str(n) for n in nets[:limit])
             if len(nets) > limit:
                 shown += f" and {len(nets) - limit} more"
-        ports = "" if proto not in ("tcp", "udp") else (f" {p0}" if p0 == p1 else f" {p0}-{p1}")
+        if proto in ("tcp", "udp"):
+            ports = f" {p0}" if p0 == p1 else f" {p0}-{p1}"
+            if skipped:
+                ports += f" but {skipped.describe_ports()}"
+        elif proto == "icmp":
+            types = describe_icmp(IntervalSet.single(p0, p1))
+            ports = "" if types == "every type" else f" {types}"
+        else:
+            ports = ""
         what = "other protocols" if proto == "other" else proto
         out.append(
             f"{'outbound' if egress else 'inbound'} {what}{ports} "
@@ -320,23 +419,38 @@ def _targets(
     return acl_plan.acls, ephemeral_ports or acl_plan.ephemeral_ports
 
 
+def _gaps(acl_plan: AclPlan | TierAcl, remote_admin_ports: Sequence[int] | None) -> IntervalSet:
+    if remote_admin_ports is None:
+        remote_admin_ports = () if isinstance(acl_plan, TierAcl) else acl_plan.remote_admin_ports
+    return IntervalSet.of(*((p, p) for p in remote_admin_ports))
+
+
 def missing_returns(
-    acl_plan: AclPlan | TierAcl, *, ephemeral_ports: tuple[int, int] | None = None
+    acl_plan: AclPlan | TierAcl, *, ephemeral_ports: tuple[int, int] | None = None,
+    remote_admin_ports: Sequence[int] | None = None,
 ) -> tuple[AclFinding, ...]:
     """Every packet a flow rule admits whose reply the other direction does not.
 
     A reply to a TCP or UDP packet goes back to the peer's address on the
-    ephemeral range (any port of it: the client chose it); a reply to ICMP or
-    another protocol is the same protocol back to the peer. Rules marked
-    ``reply=True`` open no flow and are not asked for replies. Each finding
-    names the flow rule, the rules that block the replies (or the implicit
-    deny), and the blocked replies. An empty result proves that no reply to a
-    request the ACLs admit is dropped.
+    ephemeral range (any port of it: the client chose it) -- except, for peers
+    outside the VPC, the ``remote_admin_ports``, which an ACL may not admit
+    from 0.0.0.0/0 (default: the plan's; none for a single :class:`TierAcl`,
+    which knows no VPC, so ports given for one apply to every peer); an ICMP
+    request is
+    answered by its reply type, an ICMP error or reply by nothing; another
+    protocol by itself back to the peer.
+    Rules marked ``reply=True`` open no flow and are not asked for replies.
+    Each finding names the flow rule, the rules that block the replies (or the
+    implicit deny), and the blocked replies. An empty result proves that no
+    reply to a request the ACLs admit is dropped.
     """
     acls, eph = _targets(acl_plan, ephemeral_ports)
+    gaps = _gaps(acl_plan, remote_admin_ports)
+    # the gaps are for peers outside the VPC (the reply rules from 0.0.0.0/0)
+    vpc = network_set(acl_plan.vpc_cidr) if isinstance(acl_plan, AclPlan) else _NOTHING
     findings: list[AclFinding] = []
     for acl in acls:
-        ev = evaluate_acl(acl)
+        ev = evaluate_acl(acl, boundaries=[acl_plan.vpc_cidr] if vpc else [])
         for egress in (False, True):
             this, other = ev[egress], ev[not egress]
             blockers: list[tuple[AclRule | None, Region]] = [
@@ -346,7 +460,10 @@ def missing_returns(
             for r, hit in zip(this.rules, this.hits):
                 if r.action is not AclAction.ALLOW or r.reply or not hit:
                     continue
-                need = _replies(hit, eph)
+                need = _replies(hit, IntervalSet.single(*eph))
+                if gaps:
+                    need = _minus(need, {c: {p: gaps for p in PORTED} for c in need
+                                         if not vpc.contains(c[0])})
                 parts: list[Region] = []
                 by: list[AclRule] = []
                 implicit = False
@@ -361,7 +478,7 @@ def missing_returns(
                 if not parts:
                     continue
                 missing = _join(parts)
-                detail = _describe(missing, egress=not egress)
+                detail = _describe(missing, egress=not egress, bridge=gaps)
                 blocked_by = ", ".join(f"{acl.origin(b)} {b}" for b in by)
                 if implicit:
                     blocked_by = (
@@ -401,7 +518,10 @@ def unsolicited_replies(
                 (r, h) for r, h in zip(other.rules, other.hits)
                 if r.action is AclAction.ALLOW and not r.reply and h
             ]
-            answered = _join(_replies(h, eph) for _, h in flows)
+            answered = _join(_replies(h, IntervalSet.single(*eph)) for _, h in flows)
+            if any(r.action is AclAction.ALLOW and h for r, h in zip(other.rules, other.hits)):
+                every_cell = set(this.default) | {c for h in this.hits for c in h}
+                answered = _join([answered, _errors_everywhere(every_cell)])
             for r, hit, wide in zip(this.rules, this.hits, this.matches):
                 if not r.reply or not hit:
                     continue
@@ -409,7 +529,8 @@ def unsolicited_replies(
                 if not extra:
                     continue
                 detail = _describe(extra, egress=egress)
-                answering = tuple(f for f, h in flows if _meet(_replies(h, eph), wide))
+                answering = tuple(f for f, h in flows
+                                  if _meet(_replies(h, IntervalSet.single(*eph)), wide))
                 findings.append(
                     AclFinding(
                         kind=FindingKind.UNSOLICITED,
@@ -426,4 +547,76 @@ def unsolicited_replies(
                         ),
                     )
                 )
+    return tuple(findings)
+
+
+#: CIDRs that mean "every address" to CT.EC2.PR.5.
+_EVERYWHERE = ("0.0.0.0/0", "::/0")
+
+
+def remote_admin_findings(
+    acl_plan: AclPlan | TierAcl, *, remote_admin_ports: Sequence[int] | None = None
+) -> tuple[AclFinding, ...]:
+    """Inbound allow rules for 0.0.0.0/0 or ::/0 that match a
+    remote-administration port (default: the plan's ``remote_admin_ports``;
+    for a single :class:`TierAcl`, SSH and RDP): protocol ``all``, or TCP or
+    UDP on a range that holds one. ``reply=True`` exempts nothing: a reply
+    rule from anywhere on 1024-65535 admits new RDP connections to 3389 as
+    well. A rule that earlier denies keep those ports from is reported too
+    (CT.EC2.PR.5 reads each entry alone); the message says which it is."""
+    if remote_admin_ports is None:
+        if isinstance(acl_plan, TierAcl):
+            from vpc_patterns.plan.nacl.policy import DEFAULT_REMOTE_ADMIN_PORTS
+
+            remote_admin_ports = DEFAULT_REMOTE_ADMIN_PORTS
+        else:
+            remote_admin_ports = acl_plan.remote_admin_ports
+    admin = sorted(set(remote_admin_ports))
+    if not admin:
+        return ()
+    acls = (acl_plan,) if isinstance(acl_plan, TierAcl) else acl_plan.acls
+    findings: list[AclFinding] = []
+    for acl in acls:
+        ev = evaluate_acl(acl)[False]
+        for r, hit in zip(ev.rules, ev.hits):
+            if r.action is not AclAction.ALLOW or r.cidr not in _EVERYWHERE:
+                continue
+            protos: tuple[str, ...]
+            if r.protocol is AclProtocol.ALL:
+                protos = ("tcp", "udp")
+                open_ports = admin
+            elif r.protocol in (AclProtocol.TCP, AclProtocol.UDP) and r.ports is not None:
+                protos = (r.protocol.value,)
+                open_ports = [p for p in admin if r.ports[0] <= p <= r.ports[1]]
+            else:
+                continue
+            if not open_ports:
+                continue
+            keys = [TCP if x == "tcp" else UDP for x in protos]
+            reached = [p for p in open_ports
+                       if any(by_proto.get(k, IntervalSet()).contains(p)
+                              for by_proto in hit.values() for k in keys)]
+            if reached:
+                effect = (f"and packets to {', '.join(map(str, reached))} from there reach it: "
+                          "the port is open to the internet at this layer")
+            else:
+                effect = ("though earlier rules take those packets first; CT.EC2.PR.5 reads "
+                          "each entry alone")
+            ports_text = ", ".join(map(str, open_ports))
+            fix = ("name protocols and ports" if r.protocol is AclProtocol.ALL
+                   else f"split the range around {ports_text}")
+            marked = " (reply=True exempts nothing here)" if r.reply else ""
+            findings.append(AclFinding(
+                kind=FindingKind.REMOTE_ADMIN,
+                tier=acl.tier,
+                rule=r,
+                by=(),
+                detail=tuple(f"inbound {p} {ports_text} from {r.cidr}" for p in protos),
+                message=(
+                    f"tier {acl.tier!r}: {acl.origin(r)} {r}{marked} admits remote "
+                    f"administration ({'/'.join(x.upper() for x in protos)} {ports_text}) from "
+                    f"{r.cidr}, {effect}: {fix} or name a narrower CIDR (AWS Control Tower "
+                    "CT.EC2.PR.5)"
+                ),
+            ))
     return tuple(findings)

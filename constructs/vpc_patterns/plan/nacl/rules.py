@@ -13,9 +13,13 @@ Because nothing is remembered, the reply to every admitted packet must be
 admitted again, by a rule of the other direction, on the peer's *ephemeral*
 port (see :data:`EPHEMERAL_PORTS`).
 
+ICMP rules may name one ICMP type (and code): ``icmp=(3, 4)`` is "destination
+unreachable, fragmentation needed", the message path-MTU discovery depends on
+(``-1`` is every type or code, as in CloudFormation's ``Icmp`` property).
+
 Every :class:`AclRule` is checked when made: number 1..32766, action,
-protocol, ports 0..65535 with from <= to, a valid CIDR written as its network
-address, a description.
+protocol, ports 0..65535 with from <= to, ICMP type and code -1..255, a valid
+CIDR written as its network address, a description.
 """
 
 from __future__ import annotations
@@ -52,6 +56,17 @@ MAX_DESCRIPTION_CHARS = 255
 
 ANY_IPV4 = "0.0.0.0/0"
 
+#: ICMP (IPv4) types and codes the library's rules and proofs name.
+ICMP_ECHO_REPLY = 0
+ICMP_DESTINATION_UNREACHABLE = 3
+ICMP_FRAGMENTATION_NEEDED = 4  # code of type 3: "fragmentation needed and DF set"
+ICMP_ECHO_REQUEST = 8
+#: ``icmp=`` of a rule that matches every ICMP type and code.
+ICMP_ANY: tuple[int, int] = (-1, -1)
+#: ``icmp=`` of path-MTU discovery's message (RFC 1191).
+ICMP_FRAGMENTATION_NEEDED_TYPE_CODE: tuple[int, int] = (
+    ICMP_DESTINATION_UNREACHABLE, ICMP_FRAGMENTATION_NEEDED)
+
 
 class AclAction(str, Enum):
     ALLOW = "allow"
@@ -59,10 +74,9 @@ class AclAction(str, Enum):
 
 
 class AclProtocol(str, Enum):
-    """What a rule matches. ``icmp`` matches every ICMP type and code: filtering
-    ICMP types at a stateless subnet firewall is how path-MTU discovery gets
-    broken; finer ICMP control belongs in security groups. ``all`` matches every
-    IP protocol and every port."""
+    """What a rule matches. ``icmp`` matches every ICMP type and code unless
+    the rule names one (:attr:`AclRule.icmp`); ``all`` matches every IP
+    protocol and every port."""
 
     TCP = "tcp"
     UDP = "udp"
@@ -109,6 +123,10 @@ class AclRule:
             check then asks no replies for its packets, and checks instead that
             it admits only replies (see the module doc). Default: ``False``: a
             rule admits requests, whose replies the check must find admitted.
+        icmp: ``(type, code)`` an ICMP rule matches, ``-1`` for every type or
+            code, e.g. ``(3, 4)`` (fragmentation needed) or ``(8, -1)`` (echo
+            request); ICMPv6 types on an IPv6 CIDR. Only with protocol
+            ``icmp``. Default: ``None``: every ICMP type and code.
     """
 
     number: int
@@ -120,6 +138,7 @@ class AclRule:
     egress: bool = False
     description: str
     reply: bool = False
+    icmp: tuple[int, int] | None = None
 
     if TYPE_CHECKING:
         # For type checkers only: the constructor also takes the action and the
@@ -136,6 +155,7 @@ class AclRule:
             egress: bool = False,
             description: str,
             reply: bool = False,
+            icmp: tuple[int, int] | None = None,
         ) -> None: ...
 
     def __post_init__(self) -> None:
@@ -166,6 +186,7 @@ class AclRule:
                 + ", ".join(p.value for p in AclProtocol)
             ) from None
         object.__setattr__(self, "ports", _check_ports(self.ports, self.protocol, label))
+        object.__setattr__(self, "icmp", _check_icmp(self.icmp, self.protocol, label))
         if not isinstance(self.egress, bool):
             raise ConfigError(
                 f"{label}: egress {self.egress!r} must be True (outbound) or False (inbound)"
@@ -200,6 +221,12 @@ class AclRule:
         return PROTOCOL_NUMBERS[AclProtocol(self.protocol)]
 
     @property
+    def icmp_type_code(self) -> tuple[int, int]:
+        """The CloudFormation ``Icmp`` value ``(type, code)``; ``(-1, -1)``
+        for every type and code (and for rules that are not ICMP)."""
+        return ICMP_ANY if self.icmp is None else self.icmp
+
+    @property
     def direction(self) -> str:
         return "outbound" if self.egress else "inbound"
 
@@ -209,6 +236,9 @@ class AclRule:
         if self.ports is not None:
             lo, hi = self.ports
             what += f" {lo}" if lo == hi else f" {lo}-{hi}"
+        if self.icmp is not None:
+            t, c = self.icmp
+            what += f" type {t}" + ("" if c == -1 else f" code {c}")
         peer = "to" if self.egress else "from"
         act = self.action.value if isinstance(self.action, AclAction) else str(self.action)
         return f"{act} {what} {peer} {self.cidr}" + (" (replies)" if self.reply else "")
@@ -251,6 +281,36 @@ def _check_ports(ports: object, protocol: AclProtocol, label: str) -> tuple[int,
             f"{label}: port range {lo}-{hi} is out of order; write it as ({hi}, {lo})"
         )
     return (lo, hi)
+
+
+def _check_icmp(icmp: object, protocol: AclProtocol, label: str) -> tuple[int, int] | None:
+    if icmp is None:
+        return None
+    if protocol is not AclProtocol.ICMP:
+        raise ConfigError(
+            f"{label}: icmp {icmp!r} given for protocol {protocol.value!r}; an ICMP type and "
+            "code apply to protocol 'icmp' only: use icmp=None"
+        )
+    if isinstance(icmp, list):
+        icmp = tuple(icmp)
+    if (
+        not isinstance(icmp, tuple)
+        or len(icmp) != 2
+        or any(isinstance(v, bool) or not isinstance(v, int) for v in icmp)
+        or not all(-1 <= v <= 255 for v in icmp)
+    ):
+        raise ConfigError(
+            f"{label}: icmp {icmp!r} must be (type, code), each -1..255 (-1: every type or "
+            "code), e.g. (3, 4) for fragmentation needed"
+        )
+    t, c = icmp
+    if t == -1 and c != -1:
+        raise ConfigError(
+            f"{label}: icmp {icmp!r} names code {c} of every type; give the type too, e.g. "
+            f"(3, {c}), or (-1, -1) for every type and code"
+        )
+    # (-1, -1) is every type and code: the same rule as icmp=None, written one way.
+    return None if t == -1 else (t, c)
 
 
 def _parse_cidr(cidr: object, label: str) -> str:

@@ -20,13 +20,21 @@ First match
     :func:`first_match` takes the rules that match a cell, in evaluation
     order, and returns which ports of which protocol each one decides; what
     no rule takes is left for the implicit deny.
+ICMP by type
+    By default ICMP (and every protocol without ports) holds one pseudo-port.
+    A caller that tells ICMP types apart passes ``spaces=``
+    :data:`TYPED_SPACES` to :func:`port_space`, :meth:`Match.span` and
+    :func:`first_match`: ICMP's "ports" are then ``type * 256 + code``
+    (:func:`icmp_span`), and a match's ``ports`` for ICMP are the types and
+    codes it names.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import cast
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -147,8 +155,46 @@ ALL_PORTS = IntervalSet.single(0, PORT_MAX)
 NO_PORTS = IntervalSet.single(0, 0)
 
 
-def port_space(proto: int) -> IntervalSet:
-    """Every port of ``proto``: 0-65535 for TCP and UDP, the pseudo-port 0 else."""
+#: ICMP types and codes as one number each, ``type * 256 + code``.
+ICMP_TYPE_CODES = IntervalSet.single(0, 0xFFFF)
+#: Port spaces per protocol with ICMP evaluated by type and code (protocols
+#: not listed hold the pseudo-port 0).
+TYPED_SPACES: Mapping[int, IntervalSet] = MappingProxyType(
+    {TCP: ALL_PORTS, UDP: ALL_PORTS, ICMP: ICMP_TYPE_CODES})
+
+
+def icmp_span(icmp_type: int, code: int = -1) -> IntervalSet:
+    """The ICMP type-code numbers of ``(type, code)`` (``-1``: every one)."""
+    if icmp_type == -1:
+        return ICMP_TYPE_CODES
+    if code == -1:
+        return IntervalSet.single(icmp_type * 256, icmp_type * 256 + 255)
+    return IntervalSet.single(icmp_type * 256 + code)
+
+
+def describe_icmp(types: IntervalSet) -> str:
+    """ICMP type-code numbers in words: ``type 3 code 4``, ``type 8``,
+    ``types 0-2``; ``every type`` for the whole space."""
+    if types == ICMP_TYPE_CODES:
+        return "every type"
+    parts: list[str] = []
+    for lo, hi in types.ranges:
+        t0, c0 = divmod(lo, 256)
+        t1, c1 = divmod(hi, 256)
+        if c0 == 0 and c1 == 255:
+            parts.append(f"type {t0}" if t0 == t1 else f"types {t0}-{t1}")
+        elif t0 == t1:
+            parts.append(f"type {t0} code {c0}" if c0 == c1 else f"type {t0} codes {c0}-{c1}")
+        else:
+            parts.append(f"type {t0} code {c0} to type {t1} code {c1}")
+    return ", ".join(parts)
+
+
+def port_space(proto: int, spaces: Mapping[int, IntervalSet] | None = None) -> IntervalSet:
+    """Every port of ``proto``: 0-65535 for TCP and UDP, the pseudo-port 0 else;
+    with ``spaces``, what it gives ``proto`` (the pseudo-port 0 if nothing)."""
+    if spaces is not None:
+        return spaces.get(proto, NO_PORTS)
     return ALL_PORTS if proto in PORTED else NO_PORTS
 
 
@@ -242,8 +288,17 @@ class Match:
     ports: IntervalSet | None
     addresses: IntervalSet
 
-    def span(self, proto: int) -> IntervalSet:
-        """The ports of ``proto`` the rule matches (empty: another protocol)."""
+    def span(self, proto: int, spaces: Mapping[int, IntervalSet] | None = None) -> IntervalSet:
+        """The ports of ``proto`` the rule matches (empty: another protocol);
+        with ``spaces`` (e.g. :data:`TYPED_SPACES`), within ``proto``'s space
+        there, and ``ports`` count for every protocol that has a space."""
+        if spaces is not None:
+            full = port_space(proto, spaces)
+            if self.protocol == ALL:
+                return full
+            if self.protocol != proto:
+                return IntervalSet()
+            return full if self.ports is None else self.ports & full
         if self.protocol == ALL or (self.protocol == proto and proto not in PORTED):
             return port_space(proto)
         if self.protocol != proto:
@@ -269,7 +324,8 @@ def containing(matches: Sequence[Match | None], point: int) -> tuple[int, ...]:
 
 
 def first_match(
-    matches: Iterable[tuple[int, Match]], protocols: Sequence[int]
+    matches: Iterable[tuple[int, Match]], protocols: Sequence[int],
+    spaces: Mapping[int, IntervalSet] | None = None,
 ) -> tuple[list[Piece], dict[int, IntervalSet]]:
     """First-match evaluation of one address cell.
 
@@ -277,8 +333,10 @@ def first_match(
     cell, in evaluation order; ``protocols``: the protocol keys to decide
     (:data:`OTHER` stands for every protocol not listed). Returns the pieces
     each rule decides, rule by rule and, within a rule, in ``protocols``
-    order; and what is left per protocol for the implicit deny."""
-    remaining = {p: port_space(p) for p in protocols}
+    order; and what is left per protocol for the implicit deny. ``spaces``:
+    the port space of each protocol (:func:`port_space`; default: ICMP and
+    the rest hold one pseudo-port)."""
+    remaining = {p: port_space(p, spaces) for p in protocols}
     pieces: list[Piece] = []
     for i, m in matches:
         if m.protocol == ALL:
@@ -286,7 +344,7 @@ def first_match(
         else:
             protos = (m.protocol,) if m.protocol in remaining else ()
         for p in protos:
-            hit = remaining[p] & m.span(p)
+            hit = remaining[p] & m.span(p, spaces)
             if hit:
                 pieces.append(Piece(i, p, hit))
                 remaining[p] = remaining[p] - hit
