@@ -708,13 +708,14 @@ def compare_templates(previous: Template | Mapping[str, Any], new: Template | Ma
     return diff.warnings()
 
 
-def compare_template_sets(previous: Iterable[Template], new: Iterable[Template]
-                          ) -> ChangeReport:
+def compare_template_sets(previous: Iterable[Template], new: Iterable[Template], *,
+                          pair_single: bool = True) -> ChangeReport:
     """Every stack of ``new`` compared with the template of the same stack
-    name in ``previous``; two single templates are compared whatever their
-    names."""
+    name in ``previous``. With ``pair_single`` (the default), two single
+    templates are compared whatever their names (a deployed template saved
+    under any name)."""
     old_list, new_list = list(previous), list(new)
-    if len(old_list) == 1 and len(new_list) == 1:
+    if pair_single and len(old_list) == 1 and len(new_list) == 1:
         o, n = old_list[0], new_list[0]
         return ChangeReport(tuple(compare_templates(o, n, stack=n.name)), (n.name,))
     old_by = {t.name: t for t in old_list}
