@@ -16,6 +16,7 @@ from stacks.config import (
 from stacks.network_stack import NetworkStack
 from stacks.peering_stack import PeeringStack
 from vpc_patterns import BlockPublicAccess
+from vpc_patterns.build.change_safety import ChangeSafetyChecks
 from vpc_patterns.build.compliance import compliance_plugins
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.peering import DEFAULT_PEER_TCP_PORTS
@@ -34,6 +35,12 @@ def build_app(app: App, *, compliance: bool = True) -> list[NetworkStack]:
     AwsSolutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1 packs
     run as validation plugins: any finding not acknowledged with a reason
     fails synthesis.
+
+    When previous templates exist (context ``vpc_patterns:previous-templates``,
+    ``VPC_PATTERNS_PREVIOUS_TEMPLATES``, or the ``cdk.out`` being overwritten),
+    the change-safety plugin warns of every replaced subnet, NAT gateway,
+    Elastic IP, log group, bucket or VPN and every subnet losing its ACL; its
+    warnings never fail synthesis.
     """
     envs = parse_environments(app.node.try_get_context(CONTEXT_KEY))
     peering = parse_peering(app.node.try_get_context(PEERING_KEY), envs)
@@ -81,4 +88,8 @@ def build_app(app: App, *, compliance: bool = True) -> list[NetworkStack]:
         BlockPublicAccess(stacks[0], "BlockPublicAccess", mode=bpa_mode)
     if compliance:
         Validations.of(app).add_plugins(*compliance_plugins(app))
+    # Read now: synthesis overwrites the previous templates in cdk.out.
+    changes = ChangeSafetyChecks(app)
+    if changes.active:
+        Validations.of(app).add_plugins(changes)
     return stacks

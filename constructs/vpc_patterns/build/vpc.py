@@ -61,6 +61,7 @@ from vpc_patterns.plan.network import (
     plan_network,
     with_network_option_docs,
 )
+from vpc_patterns.plan.records import SUBNET_RECORD_KEY, subnet_record
 
 #: Tag keys the CDK's own ``Vpc.fromLookup`` reads to classify subnets, so a
 #: network built here can be looked up by other CDK apps.
@@ -322,6 +323,8 @@ class BestPracticeVpc(Construct):
                 }),
                 **self._az_props(s.az),
             )
+            # The plan's record of the subnet, read back by the change check.
+            sub.add_metadata(INTENTS_METADATA_KEY, {SUBNET_RECORD_KEY: subnet_record(s)})
             self.subnets[s.construct_id] = sub
             self._subnet_refs[s.construct_id] = sub.ref
 
