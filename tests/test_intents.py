@@ -276,6 +276,43 @@ def test_acl_return_range_too_narrow_names_the_denying_entry() -> None:
     assert check(app_data(), Intent.acl_returns_admitted()).verdict == "pass"
 
 
+def _private_acl_split_around_rdp(n: Net, *, inside_gap: bool = False) -> Net:
+    """The private tier's ACL as the library builds it under CT.EC2.PR.5:
+    TCP out, replies from 0.0.0.0/0 on 1024-3388 and 3390-65535; inside the
+    VPC everything in (or, with ``inside_gap``, the same hole there)."""
+    n.acl("PrivAcl", "PrivateAz1", "PrivateAz2")
+    n.entry("PrivAcl", 90, egress=True, cidr="10.0.0.0/16", protocol=-1)
+    n.entry("PrivAcl", 100, egress=True, ports=(0, 65535))
+    if inside_gap:
+        n.entry("PrivAcl", 90, egress=False, cidr="10.0.0.0/16", ports=(3389, 3389),
+                action="deny")
+    n.entry("PrivAcl", 100, egress=False, cidr="10.0.0.0/16", protocol=-1)
+    n.entry("PrivAcl", 200, egress=False, ports=(1024, 3388))
+    n.entry("PrivAcl", 210, egress=False, ports=(3390, 65535))
+    return n
+
+
+def test_reply_hole_at_rdp_from_outside_passes_by_default_and_fails_when_asked() -> None:
+    n = _private_acl_split_around_rdp(three_tier())
+    ok = check(n, Intent.acl_returns_admitted())
+    assert ok.verdict == "pass", texts(ok)
+    assert "from outside the VPC but 3389" in ok.summary
+    strict = check(n, Intent.acl_returns_admitted(except_ports=()))
+    assert strict.verdict == "fail"
+    assert any("-> internet" in f.message and "drop the reply to ports 3389" in f.message
+               for f in strict.findings), texts(strict)
+
+
+def test_reply_hole_at_rdp_inside_the_vpc_fails_even_by_default() -> None:
+    """The exception is for peers outside the VPC (what CT.EC2.PR.5 is about):
+    a reply from a VPC neighbour dropped on 3389 is a real gap."""
+    r = check(_private_acl_split_around_rdp(three_tier(), inside_gap=True),
+              Intent.acl_returns_admitted())
+    assert r.verdict == "fail"
+    assert any("drop the reply to ports 3389" in f.message and "internet" not in f.message
+               and "PrivAclIngress90" in f.message for f in r.findings), texts(r)
+
+
 def test_endpoint_missing_from_one_route_table_fails_naming_it() -> None:
     n = three_tier()
     n.props("S3Endpoint")["RouteTableIds"] = [n.ref("PrivateAz1RouteTable"),

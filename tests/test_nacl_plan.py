@@ -906,8 +906,9 @@ def test_library_acls_of_any_plan_are_reply_closed_and_clean(data: st.DataObject
         internet_icmp=data.draw(st.booleans()),
     )
     assert acls.findings == ()
-    outside_private = [h for h, c in ((PEER_HOST, "10.0.0.0/8"), (ON_PREMISES_HOST, "172.16.0.0/12"),
-                                      (SHARED_SPACE_HOST, "100.64.0.0/10"), ("198.18.9.9", ""))
+    hosts = ((PEER_HOST, "10.0.0.0/8"), (ON_PREMISES_HOST, "172.16.0.0/12"),
+             (SHARED_SPACE_HOST, "100.64.0.0/10"), ("198.18.9.9", ""))
+    outside_private = [h for h, c in hosts
                        if c in private or (not c and "198.18.0.0/15" in private)]
     for a in acls.acls:
         for rules in (a.inbound, a.outbound):

@@ -495,5 +495,5 @@ def test_failed_bootstrap_abandons_the_launch_and_signals_failure(
     if attempts_of is not None:
         op, n = attempts_of
         assert len(aws_calls(recorded, op)) == n, "bounded retries, each logged"
-        assert proc.stdout.count(f"failed (attempt ") >= n - 1
+        assert proc.stdout.count("failed (attempt ") >= n - 1
     assert FAKE_ENI_ID in proc.stdout

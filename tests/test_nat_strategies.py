@@ -149,10 +149,22 @@ def test_gateways_two_routes_follow_the_plan(synths):
 
 
 @pytest.mark.parametrize("key", ["instances", "instances_x86", "instances_ports", "none"])
-def test_no_nat_gateways_or_eips_without_gateway_strategy(synths, key):
+def test_no_nat_gateways_without_gateway_strategy(synths, key):
+    """No NAT gateway; NAT instances keep one Elastic IP each (on the fixed
+    interface, so the egress address survives a replaced instance); no NAT,
+    no address."""
     s = synths[key]
     assert s.of_type(T_NAT) == {}
-    assert s.of_type(T_EIP) == {}
+    eips = s.of_type(T_EIP)
+    if key == "none":
+        assert eips == {}
+        return
+    enis = s.of_type(T_ENI)
+    assert len(eips) == len(enis) > 0
+    assocs = s.of_type("AWS::EC2::EIPAssociation")
+    assert {ref(a["Properties"]["NetworkInterfaceId"]) for a in assocs.values()} == set(enis)
+    assert {getatt(a["Properties"]["AllocationId"]) for a in assocs.values()} == {
+        (lid, "AllocationId") for lid in eips}
 
 
 # --------------------------------------------------------------------------
@@ -457,13 +469,18 @@ def test_instances_both_private_tiers_route_to_same_az_eni(synths):
 
 
 def test_instances_restore_nat_rules_on_every_boot(inst: Synth):
-    """User data runs once per instance; the iptables rules must be installed
-    as a cloud-init per-boot script so a rebooted NAT instance still forwards."""
+    """User data runs once per instance; the forwarding and routing must be
+    installed as an enabled systemd unit (started at every boot, and re-applied
+    by a timer) so a rebooted NAT instance still forwards."""
     for asg in inst.of_type(T_ASG).values():
         lt_lid = ref(asg["Properties"]["LaunchTemplate"]["LaunchTemplateId"])
-        text = json.dumps(inst.props(lt_lid)["LaunchTemplateData"]["UserData"])
-        assert "/var/lib/cloud/scripts/per-boot/vpc-patterns-nat.sh" in text
-        assert "MASQUERADE" in text and "ip_forward = 1" in text
+        text = json.loads(json.dumps(inst.props(lt_lid)["LaunchTemplateData"]["UserData"]))
+        text = "".join(p if isinstance(p, str) else "" for p in text["Fn::Base64"]["Fn::Join"][1])
+        assert "/etc/systemd/system/vpc-patterns-nat.service" in text
+        assert "WantedBy=multi-user.target" in text, "started at every boot"
+        assert "OnBootSec=" in text and "OnUnitActiveSec=" in text, "and re-applied"
+        assert "systemctl enable vpc-patterns-nat.service vpc-patterns-nat.timer" in text
+        assert "-o \"$dev\" -j MASQUERADE" in text and "net.ipv4.ip_forward=1" in text
         assert "--device-index 1" in text  # the fixed interface, never the primary
 
 

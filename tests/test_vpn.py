@@ -400,9 +400,13 @@ def test_on_premises_acl_rules_reach_the_network_acls(built: dict) -> None:
     b = built["shared"]
     entries = [e["Properties"] for e in b.of_type("AWS::EC2::NetworkAclEntry").values()]
     onprem = [e for e in entries if e.get("CidrBlock", "").startswith("172.1")]
-    inbound = {(e["CidrBlock"], e["PortRange"]["From"]) for e in onprem if not e.get("Egress")}
+    allowed = [e for e in onprem if e["RuleAction"] == "allow"]
+    inbound = {(e["CidrBlock"], e["PortRange"]["From"]) for e in allowed if not e.get("Egress")}
     assert inbound == {(c, p) for c in ("172.16.0.0/16", "172.17.0.0/16")
                        for p in (443, 22, 5432)}
+    # the isolated tier stays closed to the private ranges the sites live in
+    denied = {(e["CidrBlock"], bool(e.get("Egress"))) for e in onprem if e["RuleAction"] == "deny"}
+    assert denied == {("172.16.0.0/12", False), ("172.16.0.0/12", True)}
     assert b.network.network_acls is not None
     assert b.network._acl_plan.findings == ()
 

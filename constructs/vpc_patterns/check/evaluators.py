@@ -283,10 +283,13 @@ def _egress_in_az(intent: EgressInAz, an: NetworkAnalyzer) -> IntentResult:
                    f"every subnet of tier {intent.tier} leaves through a NAT in its own AZ")
 
 
-def _flow_return_findings(desc: str, start: Path, end: Path,
-                          flow: FlowResult) -> list[tuple[tuple[Any, ...], Finding]]:
+def _flow_return_findings(desc: str, start: Path, end: Path, flow: FlowResult,
+                          excepted: IntervalSet = NO_PORTS,
+                          ) -> list[tuple[tuple[Any, ...], Finding]]:
     """Admitted requests whose reply an ACL drops, keyed by the entries
-    involved (so the same mistake seen from many subnet pairs is one finding)."""
+    involved (so the same mistake seen from many subnet pairs is one finding).
+    ``excepted``: TCP and UDP reply ports not asked for (the intent's
+    ``except_ports``, for flows to and from outside the VPC)."""
     if flow.uncertain:
         return [(("uncertain", desc), Finding(
             UNKNOWN, f"{desc}: ACL entries the template does not determine: "
@@ -297,6 +300,10 @@ def _flow_return_findings(desc: str, start: Path, end: Path,
             if c.reply_full(proto):
                 continue
             missing = reply_space(proto) - c.rep.get(proto)
+            if proto in (TCP, UDP):
+                missing = missing - excepted
+                if not missing:
+                    continue
             admitting: list[Segment] = []
             for d in c.request:
                 admitting.extend(d.deciding(proto, ports, allow=True))
@@ -330,6 +337,9 @@ def _acl_returns(intent: AclReturnsAdmitted, an: NetworkAnalyzer) -> IntentResul
             else:
                 found[key] = [f, 1]
 
+    # the reply ports the intent does not ask for, from outside the VPC only:
+    # inside it, no CT.EC2.PR.5 reason keeps them closed
+    excepted = IntervalSet.of(*((p.lo, p.hi) for p in intent.except_ports))
     pure_default = all(a.default and all(e.implicit for e in a.entries) for a in model.network_acls)
     if not pure_default:
         for s in model.subnets:
@@ -346,7 +356,7 @@ def _acl_returns(intent: AclReturnsAdmitted, an: NetworkAnalyzer) -> IntentResul
                     checked += 1
                     desc = (f"{s.logical_id} -> internet" if ans.direction == "egress"
                             else f"internet -> {s.logical_id}")
-                    add(_flow_return_findings(desc, p.steps, (), p.flow))
+                    add(_flow_return_findings(desc, p.steps, (), p.flow, excepted))
             for r in an.external_routes(s.logical_id):
                 for inbound in (False, True):
                     checked += 1
@@ -354,7 +364,7 @@ def _acl_returns(intent: AclReturnsAdmitted, an: NetworkAnalyzer) -> IntentResul
                             else f"{s.logical_id} -> {r.destination}")
                     add(_flow_return_findings(
                         desc, (subnet_step(s),), (Step("route", r.logical_id, r.label),),
-                        an.external_flow(s.logical_id, r, inbound=inbound)))
+                        an.external_flow(s.logical_id, r, inbound=inbound), excepted))
     findings = []
     for f, count in found.values():
         if count > 1:
@@ -365,6 +375,8 @@ def _acl_returns(intent: AclReturnsAdmitted, an: NetworkAnalyzer) -> IntentResul
         Finding(PASS, f"{checked} flows checked (subnet pairs, internet, peers)")]
     return result(intent, findings, evidence,
                    "every admitted flow has its reply admitted on 1024-65535"
+                   + (f" (from outside the VPC but {excepted.describe_ports()})"
+                      if excepted else "")
                    if not pure_default else "only the default ACL (admits all) is in use")
 
 

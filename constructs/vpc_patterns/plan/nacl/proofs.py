@@ -447,10 +447,11 @@ def missing_returns(
     acls, eph = _targets(acl_plan, ephemeral_ports)
     gaps = _gaps(acl_plan, remote_admin_ports)
     # the gaps are for peers outside the VPC (the reply rules from 0.0.0.0/0)
-    vpc = network_set(acl_plan.vpc_cidr) if isinstance(acl_plan, AclPlan) else _NOTHING
+    vpc_cidr = acl_plan.vpc_cidr if isinstance(acl_plan, AclPlan) else None
+    vpc = network_set(vpc_cidr) if vpc_cidr is not None else _NOTHING
     findings: list[AclFinding] = []
     for acl in acls:
-        ev = evaluate_acl(acl, boundaries=[acl_plan.vpc_cidr] if vpc else [])
+        ev = evaluate_acl(acl, boundaries=[vpc_cidr] if vpc_cidr is not None else [])
         for egress in (False, True):
             this, other = ev[egress], ev[not egress]
             blockers: list[tuple[AclRule | None, Region]] = [
