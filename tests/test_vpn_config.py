@@ -13,12 +13,16 @@ routes, BGP neighbours. No CDK import, no AWS call.
 from __future__ import annotations
 
 import argparse
+import grp
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +31,7 @@ import pytest
 from vpc_patterns import ConfigError
 from vpc_patterns.cli.vpn_config import (
     DH_GROUPS,
+    DPD_DELAY_SECONDS,
     ENCRYPTION,
     IF_IDS,
     INTEGRITY,
@@ -40,6 +45,8 @@ from vpc_patterns.cli.vpn_config import (
     render,
 )
 from vpc_patterns.plan.vpn import TunnelOptions
+
+from tests._netns import DEBIAN_FILES, Frr, Lab, missing_prerequisites, wait_for
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vpn"
 STATIC = (FIXTURES / "outputs-static.json", FIXTURES / "describe-vpn-connections-static.json")
@@ -136,8 +143,9 @@ def bgp_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_files_written(static_out: Path, bgp_out: Path) -> None:
     assert sorted(p.name for p in static_out.iterdir()) == [
-        "aws-updown.sh", "ip-setup.sh", "swanctl.conf"]
-    assert sorted(p.name for p in bgp_out.iterdir()) == ["frr.conf", "ip-setup.sh", "swanctl.conf"]
+        "aws-updown.sh", "ip-setup.sh", "strongswan-aws-vpn.conf", "swanctl.conf"]
+    assert sorted(p.name for p in bgp_out.iterdir()) == [
+        "frr.conf", "ip-setup.sh", "strongswan-aws-vpn.conf", "swanctl.conf"]
 
 
 def test_two_connections_to_the_right_outside_addresses(static_out: Path) -> None:
@@ -158,6 +166,9 @@ def test_two_connections_to_the_right_outside_addresses(static_out: Path) -> Non
         child = c["children"][name]
         assert (child["local_ts"], child["remote_ts"]) == ("0.0.0.0/0", "0.0.0.0/0")
         assert child["dpd_action"] == "restart" and child["start_action"] == "start"
+        # A tunnel that could not be brought up (link down at boot, or after
+        # dead peer detection restarted it) is tried again, forever.
+        assert c["keyingtries"] == "0"
     assert [conns[f"aws-tunnel{i}"]["if_id_in"] for i in (1, 2)] == [str(i) for i in IF_IDS]
     assert all(c["if_id_in"] == c["if_id_out"] for c in conns.values())
 
@@ -215,7 +226,36 @@ def test_keys_are_written_with_psk_files_and_the_file_is_private(bgp_out: Path) 
         "ike-aws-tunnel2": {"id": "203.0.113.22", "secret": '"Fx2PskOfTunnelTwo_ijklmnop"'},
     }
     assert stat.S_IMODE((bgp_out / "swanctl.conf").stat().st_mode) == 0o600
-    assert stat.S_IMODE((bgp_out / "frr.conf").stat().st_mode) == 0o600
+    # Only swanctl.conf holds the keys.
+    assert stat.S_IMODE((bgp_out / "strongswan-aws-vpn.conf").stat().st_mode) == 0o644
+
+
+def test_frr_conf_is_readable_by_the_frr_group(bgp_out: Path) -> None:
+    """The FRR daemons run as user frr and read frr.conf themselves: 0640,
+    group frr (where the group exists and the tool may give it)."""
+    st = (bgp_out / "frr.conf").stat()
+    assert stat.S_IMODE(st.st_mode) == 0o640
+    try:
+        gid = grp.getgrnam("frr").gr_gid
+    except KeyError:
+        pytest.skip("no group frr on this machine (FRR not installed)")
+    if os.geteuid() == 0 or gid in os.getgroups():
+        assert st.st_gid == gid
+    frr = (bgp_out / "frr.conf").read_text()
+    assert "install -o frr -g frr -m 0640 frr.conf /etc/frr/frr.conf" in frr
+
+
+def test_frr_ownership_advice_when_the_group_cannot_be_given(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    """Where the group frr does not exist (the operator's laptop), the run
+    says how to install the file."""
+    import vpc_patterns.cli.vpn_config as tool
+
+    monkeypatch.setattr(tool, "frr_gid", lambda: None)
+    assert main(["--outputs", str(BGP[0]), "--vpn-connections", str(BGP[1]),
+                 "--out", str(tmp_path)]) == 0
+    assert "install -o frr -g frr -m 0640 frr.conf /etc/frr/frr.conf" in capsys.readouterr().out
+    assert stat.S_IMODE((tmp_path / "frr.conf").stat().st_mode) == 0o640
 
 
 # --------------------------------------------------------------------------
@@ -229,11 +269,28 @@ def test_inside_addresses_on_the_xfrm_interfaces(static_out: Path) -> None:
     assert re.findall(r"ip link add (\S+) type xfrm dev \"\$DEV\" if_id (\d+)", script) == [
         ("aws-tun1", "101"), ("aws-tun2", "102")]
     # The device takes the second address of each /30 (AWS the first).
-    assert re.findall(r"ip addr add (\S+) dev (\S+)", script) == [
+    assert re.findall(r"ip addr replace (\S+) dev (\S+)", script) == [
         ("169.254.10.2/30", "aws-tun1"), ("169.254.20.6/30", "aws-tun2")]
     assert script.count(f"mtu {TUNNEL_MTU} up") == 2
-    assert script.count(f"--set-mss {TCP_MSS}") == 2
     assert os.access(static_out / "ip-setup.sh", os.X_OK)
+
+
+def test_charon_settings_detect_a_dead_tunnel_within_aws_dpd_timeout(static_out: Path) -> None:
+    """IKEv2 has no DPD timeout: charon declares the peer dead when the DPD
+    request and its retransmissions go unanswered. With strongSwan's defaults
+    that is 165 s after the request; the rendered settings must make it no
+    longer than the tunnels' DPD timeout, after which AWS uses the other
+    tunnel."""
+    charon = parse_swanctl((static_out / "strongswan-aws-vpn.conf").read_text())["charon"]
+    assert charon["install_routes"] == "no"  # route-based: XFRM interfaces and routes decide
+    timeout, base = float(charon["retransmit_timeout"]), float(charon["retransmit_base"])
+    tries = int(charon["retransmit_tries"])
+    unanswered = sum(timeout * base ** n for n in range(tries + 1))
+    conns = parse_swanctl((static_out / "swanctl.conf").read_text())["connections"]
+    dpd_delay = {int(c["dpd_delay"].rstrip("s")) for c in conns.values()}
+    assert dpd_delay == {DPD_DELAY_SECONDS}
+    options = _tunnel_options(STATIC[0], "VpnStatic", "OnPremVpn")
+    assert DPD_DELAY_SECONDS + unanswered <= min(o.dpd_timeout_seconds for o in options)
 
 
 def test_static_routes_follow_the_tunnels_that_are_up(static_out: Path) -> None:
@@ -526,3 +583,137 @@ def test_dns_forwarding_errors(tmp_path: Path, capsys: pytest.CaptureFixture, ex
                                message: str) -> None:
     assert main(_dns_args(tmp_path, *extra)) == 2
     assert message in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------
+# The rendered files against the real tools (skipped where they are missing)
+# --------------------------------------------------------------------------
+
+
+def _needs(*files: str) -> str | None:
+    return missing_prerequisites(files)
+
+
+def test_rendered_scripts_pass_shellcheck(static_out: Path, bgp_out: Path) -> None:
+    if not shutil.which("shellcheck"):
+        pytest.skip("shellcheck is not installed (Debian's package shellcheck)")
+    scripts = [str(p) for p in (*static_out.glob("*.sh"), *bgp_out.glob("*.sh"))]
+    assert len(scripts) == 3
+    r = subprocess.run(["shellcheck", "--shell=sh", "--severity=style", *scripts],
+                       capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_frr_conf_passes_vtysh_check(bgp_out: Path, tmp_path: Path) -> None:
+    if not shutil.which("vtysh"):
+        pytest.skip("vtysh is not installed (Debian's package frr)")
+    placeholder = tmp_path / "frr.conf"
+    placeholder.write_text(render(read_deployment(*BGP))["frr.conf"])
+    for conf in (bgp_out / "frr.conf", placeholder):
+        r = subprocess.run(["vtysh", "-C", "-f", str(conf)], capture_output=True, text=True,
+                           check=False)
+        assert r.returncode == 0, f"{conf}: {r.stdout}{r.stderr}"
+
+
+def test_ip_setup_checks_its_tools_before_changing_anything(static_out: Path,
+                                                            tmp_path: Path) -> None:
+    """Without iptables the script stops before its first change, saying
+    what is missing (it used to add the interfaces, then abort under set -eu
+    half way)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    for tool in ("ip", "sysctl"):  # present, recording; iptables is not
+        (bin_dir / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> "{calls}"\n')
+        (bin_dir / tool).chmod(0o755)
+    r = subprocess.run(["/bin/sh", str(static_out / "ip-setup.sh")], capture_output=True,
+                       text=True, env={"PATH": str(bin_dir)}, check=False)
+    assert r.returncode != 0
+    assert "'iptables' not found" in r.stderr and "Nothing was changed" in r.stderr
+    assert not calls.exists(), calls.read_text()
+
+
+@pytest.fixture
+def netns_lab() -> Iterator[Lab]:
+    reason = _needs("/usr/sbin/ip", "/usr/sbin/iptables")
+    if reason:
+        pytest.skip(reason)
+    workdir = Path(tempfile.mkdtemp(prefix="vpn-cfg-"))
+    workdir.chmod(0o755)  # FRR's daemons (user frr) work in it
+    the_lab = Lab("vpn-cfg-", workdir)
+    try:
+        yield the_lab
+    finally:
+        the_lab.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _interface_state(lab: Lab) -> dict[str, Any]:
+    """What ip-setup.sh sets, read back from the namespace."""
+    state: dict[str, Any] = {}
+    for dev in ("aws-tun1", "aws-tun2"):
+        link = lab.ip("dev", "-o", "link", "show", "dev", dev)
+        state[dev] = {
+            "mtu": re.search(r"mtu (\d+)", link)[1],  # type: ignore[index]
+            "up": ",UP" in link or "<UP" in link,
+            "addrs": re.findall(r"inet (\S+)", lab.ip("dev", "-o", "-4", "addr", "show", "dev",
+                                                      dev)),
+            "rp_filter": lab.run("dev", "sysctl", "-n",
+                                 f"net.ipv4.conf.{dev}.rp_filter").stdout.strip(),
+        }
+    state["mangle"] = [line for line in lab.run("dev", "iptables", "-t", "mangle", "-S",
+                                                "FORWARD").stdout.splitlines()
+                       if "TCPMSS" in line]
+    return state
+
+
+def test_ip_setup_runs_twice_to_the_same_state(static_out: Path, netns_lab: Lab) -> None:
+    """Run twice in a namespace (the interfaces exist already the second
+    time; this kernel has no XFRM interfaces, so veth ends stand in from
+    the start): both runs succeed and leave the same addresses, MTU,
+    reverse-path filter and MSS rules, each rule once."""
+    netns_lab.add_namespace("dev")
+    for dev in ("aws-tun1", "aws-tun2"):
+        netns_lab.ip("dev", "link", "add", dev, "type", "veth", "peer", "name", f"{dev}-peer")
+    states = []
+    for _ in range(2):
+        netns_lab.run("dev", "/bin/sh", str(static_out / "ip-setup.sh"), "lo")
+        states.append(_interface_state(netns_lab))
+    assert states[0] == states[1]
+    state = states[0]
+    assert state["aws-tun1"] == {"mtu": str(TUNNEL_MTU), "up": True, "addrs": ["169.254.10.2/30"],
+                                 "rp_filter": "2"}
+    assert state["aws-tun2"]["addrs"] == ["169.254.20.6/30"]
+    clamp = f"-p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss {TCP_MSS}"
+    assert sorted(state["mangle"]) == sorted(
+        f"-A FORWARD {d} {dev} {clamp}" for dev in ("aws-tun1", "aws-tun2") for d in ("-o", "-i"))
+
+
+def test_frr_announces_every_advertised_network(netns_lab: Lab) -> None:
+    """zebra, staticd and bgpd (as user frr) read frr.conf as the tool wrote
+    it, and BGP's import check finds an exact route for each advertised
+    network: both are valid, best paths in the BGP table, ready to announce
+    (without the discard routes neither would be, having no exact route)."""
+    reason = _needs(*(f for f in DEBIAN_FILES if "frr" in f or "vtysh" in f))
+    if reason:
+        pytest.skip(reason)
+    out = netns_lab.workdir / "onprem"  # where user frr may look (tmp_path is root's only)
+    assert main(["--outputs", str(BGP[0]), "--vpn-connections", str(BGP[1]), "--out", str(out),
+                 "--advertise", "172.20.0.0/16", "--advertise", "172.21.0.0/16"]) == 0
+    out.chmod(0o755)
+    netns_lab.add_namespace("frr")
+    frr = Frr(netns_lab, "frr", out / "frr.conf")
+
+    def table() -> dict[str, Any]:
+        routes = json.loads(frr.vtysh("show ip bgp json") or "{}").get("routes", {})
+        return {p: r for p, r in routes.items() if any(x.get("valid") for x in r)}
+
+    routes = wait_for("the advertised networks in the BGP table", lambda: len(table()) == 2
+                      and table(), timeout=10)
+    assert isinstance(routes, dict)
+    assert sorted(routes) == ["172.20.0.0/16", "172.21.0.0/16"]
+    assert all(any(x.get("bestpath") for x in r) for r in routes.values())
+    # The discard route is what holds them, at the largest distance.
+    zebra = json.loads(frr.vtysh("show ip route 172.20.0.0/16 json"))["172.20.0.0/16"]
+    assert [(r["protocol"], r["distance"], r["nexthops"][0].get("blackhole")) for r in zebra] == [
+        ("static", 254, True)]

@@ -35,14 +35,24 @@ Written into ``--out``:
   interface ids, traffic selectors 0.0.0.0/0). The pre-shared keys are NOT
   written unless ``--psk-file`` is given: each ``secrets`` entry carries the
   ``aws secretsmanager get-secret-value`` command that prints its key.
+* ``strongswan-aws-vpn.conf``: charon's settings the tunnels rely on, for
+  ``/etc/strongswan.d/``: no routes of its own (the tunnels are route-based),
+  and IKE retransmissions short enough that a dead tunnel is detected within
+  AWS's dead peer detection timeout (IKEv2 has no DPD timeout of its own:
+  strongSwan's default retransmissions take almost 3 minutes).
 * ``ip-setup.sh``: the two XFRM interfaces with the tunnels' inside addresses
-  (the device takes the second address of each /30, AWS the first), MTU and
-  TCP MSS clamping.
+  (the device takes the second address of each /30, AWS the first), MTU, loose
+  reverse-path filtering (AWS may answer over either tunnel) and TCP MSS
+  clamping both ways. It checks for ``ip``, ``iptables`` and ``sysctl`` before
+  changing anything, and running it again leaves the same state.
 * ``aws-updown.sh`` (static routing): strongSwan's updown hook, which routes
   the VPC CIDR through a tunnel only while its IPsec SA is up (tunnel 1
   preferred), so traffic fails over to the other tunnel.
-* ``frr.conf`` (BGP routing): an FRR snippet peering with AWS over both
-  tunnels' inside addresses, advertising ``--advertise`` CIDRs.
+* ``frr.conf`` (BGP routing): an FRR configuration peering with AWS over both
+  tunnels' inside addresses, advertising ``--advertise`` CIDRs, each with a
+  discard route so that BGP's import check finds the exact prefix. Written
+  mode 0640 and, where the group ``frr`` exists and the tool may, group
+  ``frr``: the FRR daemons run as user ``frr`` and read it themselves.
 
 ``--dns-zone ZONE`` (repeatable) with ``--inbound-resolver IP`` (repeatable,
 or the ``InboundResolverIps`` output of a HybridDns with fixed addresses)
@@ -53,12 +63,13 @@ inbound endpoint (:mod:`vpc_patterns.cli.dns_forwarding`).
 ``--psk-file FILE`` (repeatable): a JSON object holding ``tunnel1`` and/or
 ``tunnel2`` (what ``get-secret-value --query SecretString --output text``
 prints for the construct's secrets); ``swanctl.conf`` is then written with
-the keys and mode 0600.
+the keys and mode 0600 (the other files hold no key).
 """
 
 from __future__ import annotations
 
 import argparse
+import grp
 import ipaddress
 import json
 import os
@@ -99,6 +110,20 @@ TUNNEL_MTU = 1419
 TCP_MSS = 1379
 #: AWS sends DPD probes every 10 s; the device does the same.
 DPD_DELAY_SECONDS = 10
+#: charon's IKE retransmissions (``strongswan-aws-vpn.conf``). In IKEv2 a dead
+#: peer is one that does not answer a DPD request and its retransmissions:
+#: with strongSwan's defaults (4 s, growing 1.8 times, 5 retransmissions) that
+#: is 165 s after the request, while AWS gives up after its DPD timeout (30 s
+#: at least) and sends over the other tunnel. A retransmission every 3 s, 3
+#: times, declares the peer dead 10 + 4 x 3 = 22 s after its last packet.
+RETRANSMIT_TIMEOUT_SECONDS = 3
+RETRANSMIT_TRIES = 3
+#: Administrative distance of the discard route of each advertised network:
+#: the largest, so that a route to the same prefix learned any other way wins.
+DISCARD_ROUTE_DISTANCE = 254
+#: Mode of frr.conf: the FRR daemons (user ``frr``) read it; it holds no key.
+FRR_CONF_MODE = 0o640
+FRR_GROUP = "frr"
 #: AWS's BGP timers on VPN tunnels: keepalive 10 s, hold time 30 s.
 BGP_KEEPALIVE_SECONDS, BGP_HOLD_SECONDS = 10, 30
 #: XFRM interface ids and names of tunnel 1 and 2 (names <= 15 characters).
@@ -108,6 +133,8 @@ IF_NAMES = ("aws-tun1", "aws-tun2")
 #: tunnel 1 preferred while both are up.
 ROUTE_METRICS = (100, 200)
 DEFAULT_UPDOWN_PATH = "/etc/swanctl/aws-updown.sh"
+#: The charon settings file, for /etc/strongswan.d/.
+STRONGSWAN_CONF = "strongswan-aws-vpn.conf"
 DEFAULT_DEVICE = "eth0"
 _PSK = re.compile(r"^[A-Za-z1-9._][A-Za-z0-9._]{7,63}$")
 
@@ -380,11 +407,20 @@ def render(deployment: VpnDeployment, *, local_address: str | None = None,
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                       autoescape=False)  # configuration files, not HTML
+    dpd_timeout = min(t.options.dpd_timeout_seconds for t in deployment.tunnels)
+    detection = dead_peer_detection_seconds()
+    if detection > dpd_timeout:  # the plan keeps dpd_timeout_seconds >= 30
+        raise ConfigError(f"tunnel DPD timeout {dpd_timeout} s is shorter than the device's "
+                          f"dead peer detection ({detection} s)")
     ctx = {"d": deployment, "local_address": local, "advertise": nets, "device": device,
            "updown_path": updown_path, "mtu": TUNNEL_MTU, "mss": TCP_MSS,
            "dpd_delay": DPD_DELAY_SECONDS, "keepalive": BGP_KEEPALIVE_SECONDS,
-           "hold": BGP_HOLD_SECONDS}
+           "hold": BGP_HOLD_SECONDS, "retransmit_timeout": RETRANSMIT_TIMEOUT_SECONDS,
+           "retransmit_tries": RETRANSMIT_TRIES, "detection": detection,
+           "dpd_timeout": dpd_timeout, "discard_distance": DISCARD_ROUTE_DISTANCE,
+           "frr_mode": f"{FRR_CONF_MODE:04o}", "frr_group": FRR_GROUP}
     files = {"swanctl.conf": env.get_template("vpn-swanctl.conf.j2").render(ctx),
+             STRONGSWAN_CONF: env.get_template("vpn-strongswan.conf.j2").render(ctx),
              "ip-setup.sh": env.get_template("vpn-ip-setup.sh.j2").render(ctx)}
     if deployment.routing == "static":
         files["aws-updown.sh"] = env.get_template("vpn-updown.sh.j2").render(ctx)
@@ -393,16 +429,48 @@ def render(deployment: VpnDeployment, *, local_address: str | None = None,
     return files
 
 
+def dead_peer_detection_seconds() -> int:
+    """Seconds from AWS's last packet until the device's charon declares an
+    IKEv2 tunnel dead: the DPD delay, then the request and its
+    retransmissions, each waited for ``RETRANSMIT_TIMEOUT_SECONDS``."""
+    return DPD_DELAY_SECONDS + (RETRANSMIT_TRIES + 1) * RETRANSMIT_TIMEOUT_SECONDS
+
+
+def file_mode(name: str, *, secret: bool) -> int:
+    """Mode of a written file: scripts executable, swanctl.conf private when
+    it holds the keys, frr.conf readable by the FRR daemons' group."""
+    if name.endswith(".sh"):
+        return 0o755
+    if name == "frr.conf":
+        return FRR_CONF_MODE
+    return 0o600 if secret and name == "swanctl.conf" else 0o644
+
+
+def frr_gid() -> int | None:
+    """The group id of ``frr`` on this machine, or None."""
+    try:
+        return grp.getgrnam(FRR_GROUP).gr_gid
+    except KeyError:
+        return None
+
+
 def write(out_dir: str | Path, files: Mapping[str, str], *, secret: bool) -> list[Path]:
+    """Write the files with :func:`file_mode`; frr.conf also gets the group
+    ``frr`` where it exists and this process may give it (root, or a member)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in files.items():
         path = out / name
-        mode = 0o755 if name.endswith(".sh") else 0o600 if secret else 0o644
+        mode = file_mode(name, secret=secret)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         with os.fdopen(fd, "w") as f:
             f.write(text)
+        if name == "frr.conf" and (gid := frr_gid()) is not None:
+            try:
+                os.chown(path, -1, gid)
+            except PermissionError:
+                pass  # the run prints how to install it with the right owner
         os.chmod(path, mode)  # also when the file existed with another mode
         written.append(path)
     return written
@@ -445,6 +513,11 @@ def run_vpn_config(args: argparse.Namespace) -> int:
         print(f"  tunnel {t.number}: {t.customer_inside_ip} (this device) <-> {t.aws_inside_ip} "
               f"(AWS) via {t.outside_ip}; key "
               + ("written" if t.psk else f"NOT written: see swanctl.conf ({t.secret_arn})"))
+    frr = Path(args.out) / "frr.conf"
+    if "frr.conf" in files and frr.stat().st_gid != frr_gid():
+        print(f"  {frr} is not group {FRR_GROUP} here: the FRR daemons (user {FRR_GROUP}) read "
+              f"it themselves; install it with `install -o {FRR_GROUP} -g {FRR_GROUP} -m "
+              f"{FRR_CONF_MODE:04o} frr.conf /etc/frr/frr.conf`")
     return 0
 
 
@@ -453,8 +526,8 @@ def add_vpn_config_command(subparsers: argparse._SubParsersAction) -> argparse.A
     its handler is the ``handler`` default."""
     p = subparsers.add_parser(
         "vpn-config", help="render the on-premises strongSwan (and FRR) configuration of a VPN",
-        description="Render swanctl.conf, ip-setup.sh and aws-updown.sh (static) or frr.conf "
-                    "(BGP) for the on-premises device of a deployed SiteToSiteVpn, from the "
+        description="Render swanctl.conf, strongswan-aws-vpn.conf, ip-setup.sh and "
+                    "aws-updown.sh (static) or frr.conf (BGP) for the on-premises device of a deployed SiteToSiteVpn, from the "
                     "stack outputs and the tunnels' outside addresses. Pre-shared keys are "
                     "written only with --psk-file. Exit 0 written, 2 on bad input.")
     p.add_argument("--outputs", required=True, metavar="FILE",
