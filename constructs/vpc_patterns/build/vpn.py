@@ -219,9 +219,11 @@ class SiteToSiteVpn(Construct):
             routing (the default) needs at least one; ``"bgp"`` takes none.
         tunnels: two :class:`~vpc_patterns.TunnelOptions`. Default: ``None``:
             two ``TunnelOptions()`` with inside CIDRs 169.254.10.0/30 and
-            169.254.10.4/30 (:data:`DEFAULT_INSIDE_CIDRS`): explicit inside
+            169.254.10.4/30 (static) or 169.254.10.8/30 and 169.254.10.12/30
+            (BGP) (:data:`DEFAULT_INSIDE_CIDRS_BY_ROUTING`): explicit inside
             addresses let the on-premises configuration be rendered from the
-            stack outputs.
+            stack outputs, and a pair per routing mode lets a change of mode
+            (which replaces the connection, the new one first) succeed.
         psk_secret: a secret holding the keys as JSON ``tunnel1`` and
             ``tunnel2``. Default: ``None``: one generated secret per tunnel,
             KMS-encrypted, so no key is ever in the template.

@@ -84,6 +84,18 @@ DEFAULT_AMAZON_SIDE_ASN = 64512
 #: ``describe-vpn-connections`` is matched to its options by inside CIDR, and
 #: the addresses are reviewable before deploy. Outside the reserved blocks.
 DEFAULT_INSIDE_CIDRS = ("169.254.10.0/30", "169.254.10.4/30")
+#: The default inside CIDRs per routing mode. The routing mode is the one
+#: create-only property of the connection the library sets that a user
+#: changes (``StaticRoutesOnly``): changing it replaces the connection, and
+#: CloudFormation creates the replacement first, on the same gateway, while
+#: the old one still holds its inside CIDRs, which EC2 wants unique per
+#: gateway. Each mode therefore has its own pair, so a switch between static
+#: and BGP with default addresses never collides with the connection it
+#: replaces. Static keeps the addresses every earlier release gave it.
+DEFAULT_INSIDE_CIDRS_BY_ROUTING: Mapping[str, tuple[str, str]] = {
+    "static": DEFAULT_INSIDE_CIDRS,
+    "bgp": ("169.254.10.8/30", "169.254.10.12/30"),
+}
 #: IKEv2 only: fewer round trips, built-in liveness checks and it is the only
 #: version AWS will initiate (``startup_action='start'``).
 DEFAULT_IKE_VERSIONS = ("ikev2",)
@@ -198,10 +210,16 @@ class TunnelOptions:
     Args:
         inside_cidr: the tunnel's /30 inside 169.254.0.0/16, outside AWS's
             reserved blocks; AWS takes the first address, the customer gateway
-            the second. Default: ``None``: tunnel 1 and 2 get
-            :data:`DEFAULT_INSIDE_CIDRS` (169.254.10.0/30, 169.254.10.4/30) in
-            order: explicit addresses let the on-premises configuration be
-            rendered from the stack outputs and reviewed before deploy.
+            the second. Default: ``None``: tunnel 1 and 2 get, in order,
+            169.254.10.0/30 and 169.254.10.4/30 with static routing, and
+            169.254.10.8/30 and 169.254.10.12/30 with BGP
+            (:data:`DEFAULT_INSIDE_CIDRS_BY_ROUTING`): explicit addresses let
+            the on-premises configuration be rendered from the stack outputs
+            and reviewed before deploy, and a pair per routing mode lets a
+            switch of mode (which replaces the connection, the new one
+            created first on the same gateway) take addresses the old one
+            does not hold. Addresses you set are yours: change them with the
+            routing mode (the change check warns when they would collide).
         ike_versions: ``ikev1`` and/or ``ikev2``. Default: ``("ikev2",)``
             (:data:`DEFAULT_IKE_VERSIONS`): fewer round trips, built-in
             liveness checks, and the only version AWS will initiate.
@@ -458,7 +476,7 @@ def plan_vpn(
     resolved: list[TunnelOptions] = []
     for i, t in enumerate(given):
         resolved.append(t if t.inside_cidr is not None else TunnelOptions(
-            **{**t.to_dict(), "inside_cidr": DEFAULT_INSIDE_CIDRS[i]}))
+            **{**t.to_dict(), "inside_cidr": DEFAULT_INSIDE_CIDRS_BY_ROUTING[routing][i]}))
     a, b = resolved
     assert a.inside_cidr is not None and b.inside_cidr is not None
     if ipaddress.ip_network(a.inside_cidr).overlaps(ipaddress.ip_network(b.inside_cidr)):
@@ -549,6 +567,7 @@ def on_premises_acl_rules(
 
 __all__ = [
     "DEFAULT_AMAZON_SIDE_ASN", "DEFAULT_CUSTOMER_BGP_ASN", "DEFAULT_INSIDE_CIDRS",
+    "DEFAULT_INSIDE_CIDRS_BY_ROUTING",
     "PSK_SECRET_KEYS", "TunnelOptions", "VpnPlan", "on_premises_acl_rules",
     "parse_customer_gateway_ip",
     "parse_inside_cidr", "plan_vpn", "propagation_route_tables",
