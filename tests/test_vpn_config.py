@@ -309,9 +309,9 @@ def test_bgp_peers_with_aws_over_both_inside_addresses(bgp_out: Path) -> None:
     frr = (bgp_out / "frr.conf").read_text()
     assert "router bgp 65010\n" in frr
     neighbours = re.findall(r"^ neighbor (\S+) remote-as (\d+)$", frr, re.MULTILINE)
-    assert neighbours == [("169.254.10.1", "64600"), ("169.254.10.5", "64600")]
+    assert neighbours == [("169.254.10.9", "64600"), ("169.254.10.13", "64600")]
     assert re.findall(r"^ neighbor (\S+) timers (\d+) (\d+)$", frr, re.MULTILINE) == [
-        ("169.254.10.1", "10", "30"), ("169.254.10.5", "10", "30")]
+        ("169.254.10.9", "10", "30"), ("169.254.10.13", "10", "30")]
     assert re.findall(r"^  network (\S+)$", frr, re.MULTILINE) == ["172.20.0.0/16", "172.21.0.0/16"]
     conns = parse_swanctl((bgp_out / "swanctl.conf").read_text())["connections"]
     assert all("updown" not in c["children"][n] for n, c in conns.items())
