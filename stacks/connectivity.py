@@ -42,6 +42,8 @@ from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgPeer, SgRule
 PROD_ENDPOINT_SERVICES: tuple[str, ...] = ("ssm", "ssmmessages", "ec2messages", "logs", "kms")
 #: Smallest Graviton instance: the demo only has to hold an interface.
 DEMO_INSTANCE_TYPE = "t4g.nano"
+#: The AL2023 arm64 AMI parameter, resolved by EC2 when an instance launches.
+DEMO_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 #: RFC 5737 documentation address: the VPN deploys and its tunnels stay down
 #: until the real device's address replaces it (vpc_patterns.plan.vpn).
 EXAMPLE_CUSTOMER_GATEWAY_IP = "203.0.113.10"
@@ -73,13 +75,17 @@ def add_interface_endpoints(stack: Stack, network: BestPracticeVpc,
 def add_instance_with_extra_eni(stack: Stack, network: BestPracticeVpc, *, tier: str = "private",
                                 az_index: int = 0) -> tuple[ec2.Instance, ExtraNetworkInterface]:
     """A hardened instance (IMDSv2 only, encrypted gp3 root, detailed
-    monitoring, termination protection, no key pair, no public address)
-    managed through Session Manager, with a second interface at device
-    index 1 holding a fixed address: the last usable address of the subnet,
-    the one DHCP is least likely to have handed out. The address stays with
-    the interface (DeleteOnTermination false) when the instance is replaced:
-    the pattern for licence servers bound to an address or hosts other
-    systems allow-list."""
+    monitoring, no key pair, no public address) managed through Session
+    Manager, with a second interface at device index 1 holding a fixed
+    address: the last usable address of the subnet, the one DHCP is least
+    likely to have handed out. The address stays with the interface
+    (DeleteOnTermination false) when the instance is replaced, and the
+    replacement attaches it at boot (``attach="boot"``): the pattern for
+    licence servers bound to an address or hosts other systems allow-list.
+    The AMI is resolved by EC2 at launch (``resolve:ssm:``), so a deploy
+    never replaces the host because a newer AMI exists; no termination
+    protection, which would keep CloudFormation from deleting a replaced
+    host."""
     subnet_plan = network.plan.subnet(tier, az_index)
     fixed_ip = str(ipaddress.ip_network(subnet_plan.cidr)[-2])
     vpc_cidr = network.plan.cidr
@@ -115,19 +121,52 @@ def add_instance_with_extra_eni(stack: Stack, network: BestPracticeVpc, *, tier:
     instance = ec2.Instance(
         stack, "DemoHost", vpc=network.vpc, vpc_subnets=ec2.SubnetSelection(subnets=[subnet]),
         instance_type=ec2.InstanceType(DEMO_INSTANCE_TYPE),
-        machine_image=ec2.MachineImage.latest_amazon_linux2023(
-            cpu_type=ec2.AmazonLinuxCpuType.ARM_64),
-        role=role, security_group=groups.groups["demo-host"], require_imdsv2=True,
-        detailed_monitoring=True, disable_api_termination=True,
+        # Resolved by EC2 at launch, not by CloudFormation at every deploy: a
+        # new AMI never replaces the running host; a replacement (or a new
+        # host) boots the AMI current then.
+        machine_image=ec2.MachineImage.resolve_ssm_parameter_at_launch(
+            DEMO_AMI_PARAMETER, os=ec2.OperatingSystemType.LINUX),
+        role=role, security_group=groups.groups["demo-host"],
+        # IMDSv2 only: required in the launch template below
+        # no termination protection: it would block CloudFormation from
+        # deleting a replaced host (rollback clean-up, stack deletion)
+        detailed_monitoring=True,
         block_devices=[ec2.BlockDevice(device_name="/dev/xvda", volume=ec2.BlockDeviceVolume.ebs(
             8, encrypted=True, volume_type=ec2.EbsDeviceVolumeType.GP3))],
     )
+    _image_from_launch_template(stack, instance, DEMO_AMI_PARAMETER)
+    acknowledge(instance, "AwsSolutions-EC29",
+                "No termination protection on purpose: it would keep CloudFormation from "
+                "deleting a replaced host (rollback clean-up, stack deletion); the fixed "
+                "address lives on the separate interface, which outlives the instance.")
     eni = ExtraNetworkInterface(
         stack, "DemoHostServiceInterface", network=network, tier=tier, az_index=az_index,
         security_groups=[groups.groups["demo-service"]], private_ip=fixed_ip, instance=instance,
-        description="Demo host fixed-address service interface",
+        description="Demo host fixed-address service interface", attach="boot",
     )
     return instance, eni
+
+
+def _image_from_launch_template(stack: Stack, instance: ec2.Instance, parameter: str) -> None:
+    """IMDSv2 and the AMI in the instance's launch template: the AMI as
+    ``resolve:ssm:``, which EC2 resolves at each launch while CloudFormation
+    sees a constant (the instance itself takes only an ``ami-`` id). The
+    template keeps the path, logical id and name of the one
+    ``require_imdsv2=True`` makes (in an aspect, too late to edit), so a
+    deployed stack updates it in place."""
+    if instance.node.try_find_child("LaunchTemplate") is not None:
+        raise ConfigError(f"{instance.node.path}: build it with require_imdsv2=False; the launch "
+                          "template made here requires IMDSv2")
+    lt = ec2.CfnLaunchTemplate(
+        instance, "LaunchTemplate", launch_template_name=f"{instance.node.id}LaunchTemplate",
+        launch_template_data=ec2.CfnLaunchTemplate.LaunchTemplateDataProperty(
+            image_id=f"resolve:ssm:{parameter}",
+            metadata_options=ec2.CfnLaunchTemplate.MetadataOptionsProperty(
+                http_tokens="required")))
+    instance.instance.launch_template = ec2.CfnInstance.LaunchTemplateSpecificationProperty(
+        launch_template_name=f"{instance.node.id}LaunchTemplate",
+        version=lt.attr_latest_version_number)
+    instance.instance.add_property_deletion_override("ImageId")
 
 
 def merged_acl_rules(*rule_sets: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:

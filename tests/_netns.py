@@ -144,7 +144,7 @@ class Lab:
               env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         """A daemon in the foreground inside namespace ``name``, its output in
         ``<workdir>/<label>.out``."""
-        out = open(self.workdir / f"{label}.out", "wb")  # noqa: SIM115 (closed with the process)
+        out = open(self.workdir / f"{label}.out", "wb")
         proc = subprocess.Popen(["ip", "netns", "exec", self.ns(name), *argv], stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         out.close()

@@ -104,6 +104,11 @@ def built(tmp_path_factory: pytest.TempPathFactory, cdk_context: dict) -> Built:
             stack, "Spare", network=net, tier="isolated", az_index=2,
             security_groups=[sgs.groups["monitor"]], description="Kept for failover"),
     }
+    relay = _hardened(stack, "Relay", net, net.vpc.private_subnets[2], sgs.groups["mgmt"])
+    enis["boot"] = ExtraNetworkInterface(
+        stack, "RelayService", network=net, tier="private", az_index=2,
+        security_groups=[sgs.groups["monitor"]], instance=relay, device_index=1,
+        attach="boot", description="Service address the relay takes at boot")
     Validations.of(app).add_plugins(*compliance_plugins(app))
     app.synth()  # raises on any unacknowledged cdk-nag finding
     tpl = json.loads((out / "Eni.template.json").read_text())
@@ -134,6 +139,99 @@ def test_security_groups_fixed_ip_description_and_name(built: Built) -> None:
     assert built.props(built.enis["l1"].interface)["SourceDestCheck"] is False
 
 
+def _relay(built: Built) -> tuple[str, dict]:
+    (lid,) = [k for k, v in built.tpl["Resources"].items()
+              if v["Type"] == "AWS::EC2::Instance" and k.startswith("Relay")]
+    return lid, built.tpl["Resources"][lid]
+
+
+def _user_data(instance: dict) -> str:
+    parts = instance["Properties"]["UserData"]["Fn::Base64"]["Fn::Join"][1]
+    return "".join(p if isinstance(p, str) else f"<{p['Ref']}>" for p in parts)
+
+
+def test_boot_attachment_user_data_policy_and_order(built: Built) -> None:
+    """attach='boot': no attachment resource; the instance's user data attaches
+    this interface at index 1, its role may attach only this interface and
+    only to an instance with its own instance profile, and the instance is
+    created after the policy (the first boot does not race IAM)."""
+    _, instance = _relay(built)
+    eni_lid = built.lid(built.enis["boot"].interface)
+    text = _user_data(instance)
+    assert f"VPC_PATTERNS_ENI=<{eni_lid}>" in text
+    assert "--device-index 1" in text and "--instance-id \"$iid\"" in text
+    policies = [(k, v) for k, v in built.tpl["Resources"].items()
+                if v["Type"] == "AWS::IAM::ManagedPolicy" and k.startswith("RelayService")]
+    ((plid, policy),) = policies
+    assert plid in instance["DependsOn"]
+    profile_lid = instance["Properties"]["IamInstanceProfile"]["Ref"]
+    roles = built.tpl["Resources"][profile_lid]["Properties"]["Roles"]
+    assert policy["Properties"]["Roles"] == roles
+    stmts = {st["Sid"]: st for st in policy["Properties"]["PolicyDocument"]["Statement"]}
+    assert set(stmts) == {"AttachThisInterface", "ToItsOwnInstanceProfile", "SeeWhoHoldsIt"}
+    arn_parts = stmts["AttachThisInterface"]["Resource"]["Fn::Join"][1]
+    assert arn_parts[-2:] == [":network-interface/", {"Ref": eni_lid}]
+    assert stmts["ToItsOwnInstanceProfile"]["Condition"] == {
+        "ArnEquals": {"ec2:InstanceProfile": {"Fn::GetAtt": [profile_lid, "Arn"]}}}
+    assert {s["Action"] for s in stmts.values()} == {
+        "ec2:AttachNetworkInterface", "ec2:DescribeNetworkInterfaces"}
+
+
+def _run_boot_script(tmp_path: Path, holders: list[str], attach_rc: int = 0):
+    """The boot script with fake curl/aws/sleep/tee on PATH: ``holders`` is
+    what describe-network-interfaces answers, one per call (the last repeats)."""
+    import subprocess
+
+    from vpc_patterns.build.eni import BOOT_ATTACH_SCRIPT
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (tmp_path / "holders").write_text("\n".join(holders) + "\n")
+    fakes = {
+        "curl": 'case "$*" in *api/token*) echo tok;; *instance-id*) echo i-new;; '
+                '*region*) echo eu-west-1;; esac',
+        "aws": f'echo "$*" >> {tmp_path}/calls\n'
+               'case "$*" in *describe-network-interfaces*)\n'
+               f'  h=$(head -n1 {tmp_path}/holders); n=$(wc -l < {tmp_path}/holders)\n'
+               f'  [ "$n" -gt 1 ] && sed -i 1d {tmp_path}/holders; echo "$h";;\n'
+               f'*attach-network-interface*) exit {attach_rc};; esac',
+        "sleep": "exit 0",
+        "tee": "cat",
+    }
+    for name, body in fakes.items():
+        f = bin_dir / name
+        f.write_text(f"#!/bin/bash\n{body}\n")
+        f.chmod(0o755)
+    script = "VPC_PATTERNS_ENI=eni-0fixed\n" + BOOT_ATTACH_SCRIPT.replace("@INDEX@", "1")
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
+                          env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
+    calls = (tmp_path / "calls").read_text().splitlines() if (tmp_path / "calls").exists() else []
+    return proc, calls
+
+
+def test_boot_script_waits_for_the_old_instance_to_let_go(tmp_path: Path) -> None:
+    proc, calls = _run_boot_script(tmp_path, ["i-old", "i-old", "None"])
+    assert proc.returncode == 0
+    attaches = [c for c in calls if c.startswith("ec2 attach-network-interface")]
+    assert attaches == ["ec2 attach-network-interface --region eu-west-1 --instance-id i-new "
+                        "--network-interface-id eni-0fixed --device-index 1"]
+    assert proc.stderr.count("held by i-old") == 2 and "attached at index 1 (try 3)" in proc.stderr
+
+
+def test_boot_script_gives_up_loudly_after_bounded_tries(tmp_path: Path) -> None:
+    proc, calls = _run_boot_script(tmp_path, ["i-old"])
+    assert proc.returncode == 0  # the rest of the user data still runs
+    assert len([c for c in calls if "describe-network-interfaces" in c]) == 90
+    assert not [c for c in calls if c.startswith("ec2 attach-network-interface")]
+    assert "gave up: eni-0fixed is not attached" in proc.stderr
+
+
+def test_boot_script_already_attached_here_does_nothing(tmp_path: Path) -> None:
+    proc, calls = _run_boot_script(tmp_path, ["i-new"])
+    assert proc.returncode == 0 and "attached here" in proc.stderr
+    assert not [c for c in calls if c.startswith("ec2 attach-network-interface")]
+
+
 def test_attachments_at_secondary_indexes_kept_on_termination(built: Built) -> None:
     for key, instance, index in (("mgmt", built.box, "1"), ("five", built.box, "2"),
                                  ("l1", built.l1, "1")):
@@ -145,6 +243,7 @@ def test_attachments_at_secondary_indexes_kept_on_termination(built: Built) -> N
                      "InstanceId": {"Ref": built.lid(inst)},
                      "NetworkInterfaceId": {"Ref": built.lid(eni.interface)}}
     assert built.enis["spare"].attachment is None
+    assert built.enis["boot"].attachment is None  # the instance attaches it itself
     attachments = [v for v in built.tpl["Resources"].values()
                    if v["Type"] == "AWS::EC2::NetworkInterfaceAttachment"]
     assert len(attachments) == 3 and all(a["Properties"]["DeviceIndex"] != "0"
@@ -289,3 +388,38 @@ def test_a_free_index_and_address_are_accepted_after_the_errors(scratch: dict) -
     eni = ExtraNetworkInterface(s["stack"], "Good", **(_ok(s) | dict(
         instance=s["box"], device_index=2, private_ip=str(net[4]))))
     assert eni.plan.device_index == 2 and eni.plan.private_ip == str(net[4])
+
+
+@pytest.mark.parametrize("attach, instance, message", [
+    ("later", "box", "attach 'later' is not accepted; accepted: 'cloudformation', 'boot'"),
+    ("boot", "l1", "attach 'boot' needs instance to be an ec2.Instance with its own role"),
+    ("boot", "id", "attach 'boot' needs instance to be an ec2.Instance with its own role"),
+])
+def test_attach_mode_errors_name_the_option(attach: str, instance: str, message: str) -> None:
+    app = App()
+    stack = Stack(app, "Bad")
+    net = BestPracticeVpc(stack, "Network", cidr=CIDR)
+    sgs = WorkloadSecurityGroups(stack, "Groups", network=net, groups=_specs())
+    box = _hardened(stack, "Box", net, net.vpc.private_subnets[0], sgs.groups["mgmt"])
+    target = {"box": box, "l1": box.node.default_child, "id": "i-0123456789abcdef0"}[instance]
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        ExtraNetworkInterface(stack, "Eni", network=net, tier="private", az_index=0,
+                              security_groups=[sgs.groups["mgmt"]], instance=target,
+                              attach=attach, description="x")
+    assert stack.node.try_find_child("Eni") is None
+
+
+def test_boot_script_is_shellcheck_clean(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    from vpc_patterns.build.eni import BOOT_ATTACH_SCRIPT
+
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck is not installed (make debian-tools installs it)")
+    script = tmp_path / "boot.sh"
+    script.write_text("#!/bin/bash\nVPC_PATTERNS_ENI=eni-0fixed\n"
+                      + BOOT_ATTACH_SCRIPT.replace("@INDEX@", "1") + "\n")
+    proc = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stdout

@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from tests._netns import DEBIAN_FILES, Frr, Lab, missing_prerequisites, wait_for
 from vpc_patterns import ConfigError
 from vpc_patterns.cli.vpn_config import (
     DH_GROUPS,
@@ -45,8 +46,6 @@ from vpc_patterns.cli.vpn_config import (
     render,
 )
 from vpc_patterns.plan.vpn import TunnelOptions
-
-from tests._netns import DEBIAN_FILES, Frr, Lab, missing_prerequisites, wait_for
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vpn"
 STATIC = (FIXTURES / "outputs-static.json", FIXTURES / "describe-vpn-connections-static.json")

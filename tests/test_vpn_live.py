@@ -379,7 +379,8 @@ while True:
 #: least 1 s followed by 5 replies in a row.
 PROBE = """
 import json, socket, sys, time
-dst, duration, interval, recover = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1"
+dst, duration = sys.argv[1], float(sys.argv[2])
+interval, recover = float(sys.argv[3]), sys.argv[4] == "1"
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(interval)
 replies, seq, end, gap, streak = [], 0, time.time() + duration, False, 0

@@ -16,8 +16,17 @@ Why these rules
   type; EC2 checks that at deploy time.
 * **DeleteOnTermination false.** The interface is a stack resource with its
   own lifecycle (and perhaps a fixed address other systems know): when the
-  instance is terminated or replaced, the interface and its address stay and
-  are attached to the replacement.
+  instance is terminated or replaced, the interface and its address stay.
+* **Who attaches it** (``attach``). ``"cloudformation"`` (the default) makes
+  an ``AWS::EC2::NetworkInterfaceAttachment``. Its ``InstanceId`` is
+  create-only, so when the instance is replaced (a new AMI id, subnet, launch
+  template, key...) CloudFormation creates the new attachment first, while
+  the old instance still holds the interface: EC2 refuses and the update rolls
+  back. ``"boot"`` makes no attachment resource: the instance attaches the
+  interface itself at every boot (user data, with bounded retries, logged to
+  the console), so a replacement takes the interface as soon as CloudFormation
+  has terminated the old instance in its clean-up. Use it for instances that
+  may be replaced; it needs an ``ec2.Instance`` (its user data and role).
 * **One to five security groups** (AWS's default quota per interface), at
   least one so the interface is never left in the VPC's default group.
 * **A fixed private IP** must lie inside the subnet and outside the five
@@ -41,10 +50,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Stack, Tags
+from aws_cdk import Stack, Tags, Token
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from vpc_patterns.build.compliance import acknowledge, managed_policy
 from vpc_patterns.build.netref import WeakRegistry, group_id, require_network
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.eni import (
@@ -62,10 +73,49 @@ from vpc_patterns.plan.security_groups import (
     check_interface_security_groups,
 )
 
+#: Who attaches an extra interface to its instance (see the module doc).
+ATTACH_MODES = ("cloudformation", "boot")
+#: Attach $VPC_PATTERNS_ENI at device index @INDEX@ at boot: IMDSv2 for the
+#: instance id and region; up to 90 tries 10 s apart (15 minutes: long enough
+#: for CloudFormation to terminate the instance this one replaces, which frees
+#: the interface); every try and the outcome go to the console.
+BOOT_ATTACH_SCRIPT = r"""vpc_patterns_attach_eni() (
+  set -u
+  log() { echo "vpc_patterns eni: $*" | tee /dev/console >&2 || true; }
+  token=$(curl -sS -m 5 -X PUT http://169.254.169.254/latest/api/token \
+    -H 'X-aws-ec2-metadata-token-ttl-seconds: 300') || { log "no IMDSv2 token"; return 1; }
+  md() { curl -sS -m 5 -H "X-aws-ec2-metadata-token: $token" \
+    "http://169.254.169.254/latest/meta-data/$1"; }
+  if ! iid=$(md instance-id) || ! region=$(md placement/region); then
+    log "no instance metadata"; return 1
+  fi
+  for try in $(seq 1 90); do
+    holder=$(aws ec2 describe-network-interfaces --region "$region" \
+      --network-interface-ids "$VPC_PATTERNS_ENI" \
+      --query 'NetworkInterfaces[0].Attachment.InstanceId' --output text 2>/dev/null) \
+      || holder=error
+    if [ "$holder" = "$iid" ]; then log "$VPC_PATTERNS_ENI attached here"; return 0; fi
+    if [ "$holder" = None ]; then
+      aws ec2 attach-network-interface --region "$region" --instance-id "$iid" \
+        --network-interface-id "$VPC_PATTERNS_ENI" --device-index @INDEX@ >/dev/null \
+        && { log "$VPC_PATTERNS_ENI attached at index @INDEX@ (try $try)"; return 0; }
+    fi
+    log "try $try: $VPC_PATTERNS_ENI held by $holder; retrying in 10 s"
+    sleep 10
+  done
+  log "gave up: $VPC_PATTERNS_ENI is not attached"; return 1
+)
+vpc_patterns_attach_eni || true"""
 #: Fixed addresses taken, per network: (ip, interface path).
 _FIXED_IPS = WeakRegistry()
 #: Device indexes taken, per stack: (resolved instance id, index, interface path).
 _ATTACHMENTS = WeakRegistry()
+
+
+def _profile_arn(instance: ec2.Instance) -> str | None:
+    """The ARN of the instance profile the L2 instance made for its role."""
+    profile = instance.node.try_find_child("InstanceProfile")
+    return profile.attr_arn if isinstance(profile, iam.CfnInstanceProfile) else None
 
 
 def _instance_ref(instance: Any, where: str) -> tuple[str, Any]:
@@ -109,6 +159,11 @@ class ExtraNetworkInterface(Construct):
         source_dest_check: drop traffic not addressed to the interface.
             Default: ``True``: only appliances that forward traffic (NAT,
             firewalls) should turn it off.
+        attach: with ``instance``: ``"cloudformation"`` (an attachment
+            resource) or ``"boot"`` (the instance attaches the interface at
+            boot; needs an ``ec2.Instance``). Default: ``"cloudformation"``:
+            nothing runs on the instance; but a replaced instance fails the
+            update (see the module doc), which ``"boot"`` survives.
 
     Attributes: ``interface`` (``CfnNetworkInterface``), ``attachment``
     (``CfnNetworkInterfaceAttachment`` or None), ``plan``.
@@ -128,6 +183,7 @@ class ExtraNetworkInterface(Construct):
         instance: Any = None,
         device_index: int = DEFAULT_DEVICE_INDEX,
         source_dest_check: bool = True,
+        attach: str = "cloudformation",
     ) -> None:
         where = f"{scope.node.path}/{id}" if scope.node.path else id
         net = require_network(network, where)
@@ -160,6 +216,15 @@ class ExtraNetworkInterface(Construct):
                     raise ConfigError(
                         f"{where}: private_ip {ip} is already the fixed address of {other}"
                     )
+        if attach not in ATTACH_MODES:
+            raise ConfigError(f"{where}: attach {attach!r} is not accepted; accepted: "
+                              + ", ".join(repr(m) for m in ATTACH_MODES))
+        if attach == "boot" and (not isinstance(instance, ec2.Instance)
+                                 or _profile_arn(instance) is None):
+            raise ConfigError(
+                f"{where}: attach 'boot' needs instance to be an ec2.Instance with its own "
+                f"role (its user data attaches the interface, its role is allowed to), not "
+                f"{instance!r}; or use attach='cloudformation'")
         instance_id: str | None = None
         instance_key: str | None = None
         if instance is not None:
@@ -190,7 +255,11 @@ class ExtraNetworkInterface(Construct):
         if plan.private_ip is not None:
             _FIXED_IPS.add(net, (plan.private_ip, where))
         self.attachment: ec2.CfnNetworkInterfaceAttachment | None = None
-        if instance_id is not None:
+        if instance_id is not None and attach == "boot":
+            assert isinstance(instance, ec2.Instance)
+            self._attach_at_boot(instance, plan.device_index)
+            _ATTACHMENTS.add(Stack.of(self), (instance_key, plan.device_index, where))
+        elif instance_id is not None:
             self.attachment = ec2.CfnNetworkInterfaceAttachment(
                 self, "Attachment",
                 instance_id=instance_id,
@@ -199,6 +268,46 @@ class ExtraNetworkInterface(Construct):
                 delete_on_termination=False,
             )
             _ATTACHMENTS.add(Stack.of(self), (instance_key, plan.device_index, where))
+
+    def _attach_at_boot(self, instance: ec2.Instance, device_index: int) -> None:
+        """User data that attaches the interface at ``device_index`` on every
+        boot, and the permission to do so on this interface only."""
+        stack = Stack.of(self)
+        eni_arn = stack.format_arn(service="ec2", resource="network-interface",
+                                   resource_name=self.interface.ref)
+        assert instance.role is not None
+        policy = managed_policy(
+            self, "AttachPolicy", role=instance.role,
+            description=f"{self.node.path}: the instance attaches this interface to itself",
+            statements=[
+                iam.PolicyStatement(sid="AttachThisInterface",
+                                    actions=["ec2:AttachNetworkInterface"], resources=[eni_arn]),
+                iam.PolicyStatement(
+                    sid="ToItsOwnInstanceProfile", actions=["ec2:AttachNetworkInterface"],
+                    resources=[stack.format_arn(service="ec2", resource="instance",
+                                                resource_name="*")],
+                    conditions={"ArnEquals": {"ec2:InstanceProfile": _profile_arn(instance)}}),
+                iam.PolicyStatement(sid="SeeWhoHoldsIt",
+                                    actions=["ec2:DescribeNetworkInterfaces"], resources=["*"]),
+            ])
+        def shown(value: str, pseudo: str) -> str:  # as cdk-nag prints the ARN
+            return f"<AWS::{pseudo}>" if Token.is_unresolved(value) else value
+
+        acknowledge(policy, "AwsSolutions-IAM5[Resource::arn:"
+                    f"{shown(stack.partition, 'Partition')}:ec2:{shown(stack.region, 'Region')}:"
+                    f"{shown(stack.account, 'AccountId')}:instance/*]",
+                    "The instance id is not known before launch (a replacement has a new one); "
+                    "the attach is limited to instances with this instance profile.")
+        acknowledge(policy, "AwsSolutions-IAM5[Resource::*]",
+                    "ec2:DescribeNetworkInterfaces supports no resource-level permissions; it "
+                    "only reads who holds the interface.")
+        # the policy before the instance: the first boot must not race IAM
+        cfn_policy = policy.node.default_child
+        assert isinstance(cfn_policy, iam.CfnManagedPolicy)
+        instance.instance.add_dependency(cfn_policy)
+        script = BOOT_ATTACH_SCRIPT.replace("@INDEX@", str(device_index))
+        instance.user_data.add_commands(
+            f"VPC_PATTERNS_ENI={self.interface.ref}", script)
 
     @staticmethod
     def _check_same_az(net: Any, stack: Stack, instance: ec2.CfnInstance, subnet: SubnetPlan,
@@ -231,6 +340,7 @@ class ExtraNetworkInterface(Construct):
 
 #: The construct, and the plan names importable from here.
 __all__ = [
+    "ATTACH_MODES",
     "DEFAULT_DEVICE_INDEX",
     "MAX_DESCRIPTION_CHARS",
     "RESERVED_OFFSETS",

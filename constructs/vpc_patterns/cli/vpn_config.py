@@ -527,7 +527,8 @@ def add_vpn_config_command(subparsers: argparse._SubParsersAction) -> argparse.A
     p = subparsers.add_parser(
         "vpn-config", help="render the on-premises strongSwan (and FRR) configuration of a VPN",
         description="Render swanctl.conf, strongswan-aws-vpn.conf, ip-setup.sh and "
-                    "aws-updown.sh (static) or frr.conf (BGP) for the on-premises device of a deployed SiteToSiteVpn, from the "
+                    "aws-updown.sh (static) or frr.conf (BGP) for the on-premises device "
+                    "of a deployed SiteToSiteVpn, from the "
                     "stack outputs and the tunnels' outside addresses. Pre-shared keys are "
                     "written only with --psk-file. Exit 0 written, 2 on bad input.")
     p.add_argument("--outputs", required=True, metavar="FILE",
