@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import _moto_patches  # tests/ is on sys.path where this module is imported
+
 HOST = "127.0.0.1"
 REGION = "us-east-1"
 
@@ -96,6 +98,8 @@ def moto_server() -> Iterator[MotoServer]:
     os.environ.update(FAKE_ENV)
     port = free_port()
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    patches = _moto_patches.applied()
+    patches.__enter__()
     server.start()
     try:
         host, bound = server.get_host_and_port()
@@ -106,6 +110,7 @@ def moto_server() -> Iterator[MotoServer]:
         reset(endpoint_url)
     finally:
         server.stop()
+        patches.__exit__(None, None, None)
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
