@@ -32,8 +32,9 @@ $(NPM_STAMP): package.json package-lock.json
 ## validation plugins and fail on any unacknowledged finding), lint them and
 ## prove the network intents recorded in them.
 synth: deps
-	rm -rf cdk.out
-	cdk synth --quiet --no-notices
+	rm -rf cdk.out.previous
+	if [ -d cdk.out ]; then mv cdk.out cdk.out.previous; fi
+	VPC_PATTERNS_PREVIOUS_TEMPLATES=cdk.out.previous cdk synth --quiet --no-notices
 	$(MAKE) --no-print-directory cfn-lint verify cost
 
 verify:

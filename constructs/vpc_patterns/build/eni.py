@@ -304,7 +304,7 @@ class ExtraNetworkInterface(Construct):
         # the policy before the instance: the first boot must not race IAM
         cfn_policy = policy.node.default_child
         assert isinstance(cfn_policy, iam.CfnManagedPolicy)
-        instance.instance.add_dependency(cfn_policy)
+        instance.instance.node.add_dependency(cfn_policy)
         script = BOOT_ATTACH_SCRIPT.replace("@INDEX@", str(device_index))
         instance.user_data.add_commands(
             f"VPC_PATTERNS_ENI={self.interface.ref}", script)
