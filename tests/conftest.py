@@ -4,6 +4,7 @@
   machine's Node 20 is end-of-life), so its bin folder goes first on PATH
   before aws_cdk is imported anywhere.
 * No test may reach AWS: credentials are cleared for the whole session.
+* The CDK's built-in CloudFormation validator is off (``CDK_VALIDATION``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ if _NODE_BIN.is_dir():
 for var in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
     os.environ.pop(var, None)
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+# The CDK's built-in CloudFormation validator is off for the session (cfn-lint
+# lints the same templates; tests/test_reference_app.py runs the validator
+# once, in a process of its own).
+os.environ.setdefault("CDK_VALIDATION", "false")
 
 #: Feature flags from cdk.json: unit tests do not read cdk.json by themselves.
 CDK_CONTEXT: dict = json.loads((ROOT / "cdk.json").read_text())["context"]

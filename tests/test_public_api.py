@@ -34,10 +34,10 @@ DOCUMENTED = (
     "SiteToSiteVpn", "TunnelOptions", "DirectConnectAssociation", "ExtraNetworkInterface",
     "HybridDns", "dns_acl_rules", "plan_dns",
     "BlockPublicAccess", "BlockPublicAccessExclusions", "EncryptionControls",
-    "compliance_plugins", "acknowledge", "acknowledge_in_packs",
+    "compliance_plugins", "acknowledge", "acknowledge_in_packs", "ChangeSafetyChecks",
 )
 #: CDK names the README shows in call form; not ours.
-NOT_OURS = {"SubnetSelection", "Tags"}
+NOT_OURS = {"SubnetSelection", "Tags", "Validations"}
 
 
 def test_every_documented_name_is_importable_from_the_package() -> None:

@@ -193,3 +193,50 @@ def test_block_public_access_options_on_request(tmp_path: Path) -> None:
              if r["Type"] == "AWS::EC2::VPCBlockPublicAccessOptions"]
     assert found == [("vpc-patterns-dev.template.json",
                       {"InternetGatewayBlockMode": "block-ingress"})]
+
+
+def test_the_cdks_own_validator_finds_nothing_either(tmp_path: Path) -> None:
+    """The session runs with CDK_VALIDATION=false (cfn-lint covers the same
+    templates); once, in a process of its own, the CDK's built-in
+    CloudFormation validator runs on the whole reference app and finds
+    nothing. A control stack with an ImageId the schema refuses shows that the
+    validator really runs in that process, and not in this one."""
+    import os
+    import subprocess
+    import sys
+
+    control = (
+        "from aws_cdk import App, Stack, aws_ec2 as ec2\n"
+        "def control(outdir):\n"
+        "    app = App(outdir=outdir)\n"
+        "    ec2.CfnInstance(Stack(app, 'Control'), 'Bad', image_id='resolve:ssm:/x')\n"
+        "    app.synth()\n"
+    )
+    script = control + (
+        "import json, sys\n"
+        "from stacks.app_builder import build_app\n"
+        "app = App(context=json.loads(sys.argv[1]), outdir=sys.argv[2])\n"
+        "build_app(app, compliance=True)\n"
+        "app.synth()\n"
+        "control(sys.argv[3])\n"
+    )
+    ref, ctl = tmp_path / "reference", tmp_path / "control"
+    env = {**os.environ, "CDK_VALIDATION": "true"}
+    proc = subprocess.run([sys.executable, "-c", script, json.dumps(CDK_CONTEXT), str(ref),
+                           str(ctl)], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    def rules(out: Path) -> dict[str, list[str]]:
+        f = out / "validation-report.json"
+        report = json.loads(f.read_text()) if f.exists() else {"pluginReports": []}
+        return {r["pluginName"]: [v["ruleName"] for v in r["violations"]]
+                for r in report["pluginReports"]}
+
+    assert rules(ctl).get("CloudFormation Validate") == ["E1152"], rules(ctl)
+    assert rules(ref) == {} or all(v == [] for v in rules(ref).values()), rules(ref)
+    # this session does not run it
+    here = tmp_path / "here"
+    subprocess.run([sys.executable, "-c", control + f"control({str(here)!r})\n"], cwd=ROOT,
+                   capture_output=True, text=True, timeout=120, check=True)
+    assert "CloudFormation Validate" not in rules(here)

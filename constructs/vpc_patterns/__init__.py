@@ -36,6 +36,7 @@ from vpc_patterns.plan.network import (
 _legacy.install()
 
 if TYPE_CHECKING:  # pragma: no cover
+    from vpc_patterns.build.change_safety import ChangeSafetyChecks
     from vpc_patterns.build.compliance import acknowledge, acknowledge_in_packs, compliance_plugins
     from vpc_patterns.build.direct_connect import DirectConnectAssociation
     from vpc_patterns.build.dns import HybridDns
@@ -97,6 +98,7 @@ _LAZY: dict[str, str] = {
     "BlockPublicAccess": "vpc_patterns.build.vpc_controls",
     "BlockPublicAccessExclusions": "vpc_patterns.build.vpc_controls",
     "EncryptionControls": "vpc_patterns.build.vpc_controls",
+    "ChangeSafetyChecks": "vpc_patterns.build.change_safety",
     "acknowledge": "vpc_patterns.build.compliance",
     "acknowledge_in_packs": "vpc_patterns.build.compliance",
     "compliance_plugins": "vpc_patterns.build.compliance",
