@@ -234,10 +234,25 @@ def test_vpn_propagation_adds_static_routes_and_flags_bgp() -> None:
     an = NetworkAnalyzer(m)
     look = an.route_lookup("IsolatedAz1", "192.168.4.0/24")
     assert look.route is prop and any("BGP" in x for x in look.notes)
-    # on-premises is not the internet: the isolated tier stays off it
-    assert an.internet_egress("IsolatedAz1").verdict == "no"
+    # the BGP connection's learned routes are not in the template: a default
+    # route announced from on-premises would take internet traffic there, so
+    # "no internet" cannot be decided
+    eg = an.internet_egress("IsolatedAz1")
+    assert eg.verdict == "unknown" and any("learned by BGP" in p.reason for p in eg.paths)
     assert {c.logical_id: c.static_routes_only for c in m.vpn_connections} == {
         "Vpn": True, "Bgp": False}
+    # declared: what on-premises announces becomes propagated routes, and
+    # on-premises is not the internet
+    n.res["Bgp"]["Metadata"] = {"vpc_patterns": {"learned_routes": ["172.20.0.0/16"]}}
+    m = model_of(n)
+    iso = m.route_table("IsolatedRouteTable")
+    assert not iso.dynamic_propagation
+    assert sorted(str(r.cidr) for r in iso.routes if r.origin == "propagated") == [
+        "172.20.0.0/16", "192.168.0.0/16"]
+    assert NetworkAnalyzer(m).internet_egress("IsolatedAz1").verdict == "no"
+    # a declaration that is not a list of CIDRs declares nothing
+    n.res["Bgp"]["Metadata"] = {"vpc_patterns": {"learned_routes": "172.20.0.0/16"}}
+    assert model_of(n).route_table("IsolatedRouteTable").dynamic_propagation
 
 
 def test_network_acls_entries_and_associations() -> None:
@@ -348,6 +363,9 @@ def test_nat_instance_security_group_limits_egress_ports() -> None:
                                 "CidrIp": "0.0.0.0/0"}])
     n.add("NatEni", "AWS::EC2::NetworkInterface", SubnetId=n.ref("PublicAz1"),
           SourceDestCheck=False, GroupSet=[{"Fn::GetAtt": ["NatSg", "GroupId"]}])
+    n.add("NatEip", "AWS::EC2::EIP", Domain="vpc")
+    n.add("NatEipAssoc", "AWS::EC2::EIPAssociation", NetworkInterfaceId=n.ref("NatEni"),
+          AllocationId={"Fn::GetAtt": ["NatEip", "AllocationId"]})
     del n.props("PrivateAz1DefaultRoute")["NatGatewayId"]
     n.props("PrivateAz1DefaultRoute")["NetworkInterfaceId"] = n.ref("NatEni")
     ans = analyzer(n).internet_egress("PrivateAz1")

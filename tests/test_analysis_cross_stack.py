@@ -217,7 +217,8 @@ def test_unresolvable_imports_stay_unknown() -> None:
     hub = next(v for v in report.vpcs if v.model.template_name == "hub")
     pcx2 = next(p for p in hub.model.peerings if p.logical_id == "peering/Pcx2")
     assert pcx2.peer_cidrs == () and "elsewhere:Vpc" in pcx2.peer_vpc
-    assert report.exit_code() == 0  # unknown, not fail
+    assert report.exit_code() == 1  # unknown fails by default
+    assert report.exit_code(lenient=True) == 0  # unknown, not fail
 
 
 def test_the_peering_template_alone_or_without_one_side(tmp_path: Path) -> None:

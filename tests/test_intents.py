@@ -529,8 +529,11 @@ def test_cli_exit_codes_json_and_module_entry(
     unknown = three_tier()
     unknown.route("ParamRoute", "IsolatedRouteTable", {"Ref": "CidrParam"}, GatewayId=IGW)
     path = unknown.write(tmp_path / "unknown.template.json")
-    assert main(["verify", str(path)]) == 0
+    # an intent the template cannot decide is not a pass: it fails unless
+    # the user asks for a report only
+    assert main(["verify", str(path)]) == 1
     assert main(["verify", "--strict", str(path)]) == 1
+    assert main(["verify", "--lenient", str(path)]) == 0
     capsys.readouterr()
     proc = subprocess.run([sys.executable, "-m", "vpc_patterns", "verify", str(reference)],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -101,7 +101,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, cdk_context: dict) -> dict[s
     net = BestPracticeVpc(b, "Network", cidr="10.30.0.0/16", max_azs=2)
     keys = secretsmanager.Secret.from_secret_complete_arn(b, "Keys", USER_SECRET_ARN)
     vpn = SiteToSiteVpn(b, "Vpn", network=net, customer_gateway_ip="198.51.100.7", routing="bgp",
-                        customer_bgp_asn=65010, amazon_side_asn=64600, psk_secret=keys)
+                        customer_bgp_asn=65010, amazon_side_asn=64600, psk_secret=keys,
+                        announced_routes=["172.16.0.0/16"])
     stacks["bgp"] = (b, net, {"Vpn": vpn})
 
     t = Stack(app, "VpnTiers")
@@ -240,6 +241,10 @@ def test_bgp_asns_and_routing(built: dict) -> None:
     assert b.props(vpn.gateway.resource)["AmazonSideAsn"] == 64600
     assert b.props(vpn.connection)["StaticRoutesOnly"] is False
     assert b.of_type("AWS::EC2::VPNConnectionRoute") == {}
+    # what the device announces is recorded for verify, not routed statically
+    (lid,) = b.of_type("AWS::EC2::VPNConnection")
+    assert b.tpl["Resources"][lid]["Metadata"]["vpc_patterns"] == {
+        "learned_routes": ["172.16.0.0/16"]}
 
 
 def test_documentation_address_is_accepted_with_an_info(built: dict) -> None:
@@ -663,6 +668,12 @@ def test_construct_errors_name_the_value(scratch: tuple[Stack, BestPracticeVpc])
         ({"alarms": False, "alarm_topic": object()}, "needs alarms=True"),
         ({"output_prefix": "1vpn"}, "output_prefix '1vpn' must be a letter"),
         ({"amazon_side_asn": 100}, "amazon_side_asn 100 is out of range"),
+        ({"announced_routes": ["172.18.0.0/16"]},
+         "announced_routes ['172.18.0.0/16'] are given with routing 'static'"),
+        ({"routing": "bgp", "static_routes": (), "announced_routes": ["10.0.0.0/8"]},
+         "announced_routes entry '10.0.0.0/8' overlaps the VPC CIDR"),
+        ({"routing": "bgp", "static_routes": (), "announced_routes": "172.18.0.0/16"},
+         "announced_routes '172.18.0.0/16' must be a list"),
     ]
     for kw, message in cases:
         with pytest.raises(ConfigError, match=re.escape(message)):

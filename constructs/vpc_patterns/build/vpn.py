@@ -80,6 +80,7 @@ from constructs import Construct
 from vpc_patterns.build.compliance import acknowledge
 from vpc_patterns.build.keys import encrypted_alarm_topic
 from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.naming import METADATA_KEY
 from vpc_patterns.plan.network import VpcPlan
 from vpc_patterns.plan.vpn import (
     DEFAULT_AMAZON_SIDE_ASN,
@@ -88,6 +89,7 @@ from vpc_patterns.plan.vpn import (
     TunnelOptions,
     VpnPlan,
     parse_amazon_asn,
+    parse_static_routes,
     plan_vpn,
     propagation_route_tables,
 )
@@ -217,6 +219,12 @@ class SiteToSiteVpn(Construct):
         static_routes: on-premises CIDRs; must not overlap the VPC. Default:
             ``()``: the on-premises networks cannot be guessed, so static
             routing (the default) needs at least one; ``"bgp"`` takes none.
+        announced_routes: BGP only: the on-premises CIDRs the device announces,
+            recorded on the connection (``Metadata vpc_patterns.learned_routes``)
+            so that ``verify`` knows the routes the gateway propagates. Default:
+            ``()``: undeclared, so ``verify`` reports what the BGP-learned
+            routes would do (a default route from on-premises, say) as
+            unknown, which fails unless ``--lenient``.
         tunnels: two :class:`~vpc_patterns.TunnelOptions`. Default: ``None``:
             two ``TunnelOptions()`` with inside CIDRs 169.254.10.0/30 and
             169.254.10.4/30 (static) or 169.254.10.8/30 and 169.254.10.12/30
@@ -264,6 +272,7 @@ class SiteToSiteVpn(Construct):
         amazon_side_asn: int | None = None,
         routing: str = "static",
         static_routes: Sequence[str] = (),
+        announced_routes: Sequence[str] = (),
         tunnels: Sequence[TunnelOptions] | None = None,
         psk_secret: secretsmanager.ISecret | None = None,
         propagate_to_tiers: Sequence[str] | None = None,
@@ -303,6 +312,11 @@ class SiteToSiteVpn(Construct):
             tunnels=tunnels,
             region=None if Token.is_unresolved(region) else region,
         )
+        announced = parse_static_routes(announced_routes, vpc_plan.cidr, "announced_routes")
+        if announced and plan.routing != "bgp":
+            raise ConfigError(f"announced_routes {list(announced)!r} are given with routing "
+                              f"{plan.routing!r}; they declare what a BGP device announces: "
+                              "use static_routes, or routing='bgp'")
         for t in plan.tunnels:
             if t.inside_cidr in shared_cidrs:
                 raise ConfigError(
@@ -359,6 +373,10 @@ class SiteToSiteVpn(Construct):
             vpn_tunnel_options_specifications=specs,
         )
         Tags.of(self.connection).add("Name", f"{name}/vpn")
+        if announced:
+            self.connection.cfn_options.metadata = {
+                **(self.connection.cfn_options.metadata or {}),
+                METADATA_KEY: {"learned_routes": list(announced)}}
         for t in plan.tunnels:
             self.gateway.inside_cidrs[t.inside_cidr or ""] = self.node.path
         self.routes: dict[str, ec2.CfnVPNConnectionRoute] = {}

@@ -75,7 +75,12 @@ from vpc_patterns.check.ranges import (
 #: describe; traffic to internet addresses through them may or may not reach
 #: the internet (a central egress VPC behind a transit gateway, an on-premises
 #: proxy behind a VPN).
-_ONWARD = (TargetKind.TRANSIT_GATEWAY, TargetKind.VPN_GATEWAY)
+#: Route targets that never carry traffic to the internet: the VPC itself,
+#: a peering (not transitive), an egress-only gateway (IPv6) for IPv4, a
+#: gateway endpoint (its service's addresses only).
+_NOT_ONWARD = (TargetKind.LOCAL, TargetKind.PEERING, TargetKind.GATEWAY_ENDPOINT)
+_ONWARD = (TargetKind.TRANSIT_GATEWAY, TargetKind.VPN_GATEWAY, TargetKind.CORE_NETWORK,
+           TargetKind.LOCAL_GATEWAY)
 
 
 class NetworkAnalyzer:
@@ -206,23 +211,41 @@ class NetworkAnalyzer:
             path = self._egress_via(sub, src, approx, space, route, steps)
             paths.append(self._with_bpa(path, sub, route))
         for r in self.unresolved_routes(rt):
-            if r.target.kind in (TargetKind.INTERNET_GATEWAY, TargetKind.NAT_GATEWAY,
-                                 TargetKind.NAT_INSTANCE, TargetKind.UNKNOWN, *_ONWARD):
+            if r.target.kind not in _NOT_ONWARD:
                 paths.append(InternetPath(
                     "egress", UNKNOWN, f"route {r.logical_id} to {r.target.label} has a "
                     "destination the template does not determine",
                     (subnet_step(sub), route_table_step(rt), route_step(r), target_step(r.target)),
                     IntervalSet()))
+        learned = self.learned_route_gap(rt)
+        if learned:
+            paths.append(InternetPath(
+                "egress", UNKNOWN, learned, (subnet_step(sub), route_table_step(rt)),
+                IntervalSet()))
         ans = InternetAnswer(sub, "egress", tuple(paths))
         self._egress_cache[subnet_id] = ans
         return ans
+
+    def learned_route_gap(self, rt: RouteTable) -> str:
+        """Why routes learned by BGP leave this table undecidable ("" when
+        none propagate, or every connection's learned routes are declared)."""
+        if not rt.dynamic_propagation:
+            return ""
+        return (f"VPN gateway(s) {', '.join(rt.propagating_gateways)} propagate routes learned "
+                f"by BGP into route table {rt.logical_id}, which the template does not show: a "
+                "learned default or more specific route would take this traffic on-premises "
+                "(declare what on-premises announces: Metadata vpc_patterns.learned_routes on "
+                "the VPN connection)")
 
     def _egress_via(self, sub: Subnet, src: IntervalSet, approx: bool, space: IntervalSet,
                     route: Route, steps: list[Step]) -> InternetPath:
         t = route.target
         kind = t.kind
         acl = self.acl_of(sub)
-        if kind is TargetKind.INTERNET_GATEWAY:
+        # a Wavelength zone's carrier gateway translates to carrier addresses,
+        # towards the carrier network and the internet beyond it: like an
+        # internet gateway for egress
+        if kind in (TargetKind.INTERNET_GATEWAY, TargetKind.CARRIER_GATEWAY):
             if not t.attached:
                 return InternetPath("egress", NO, f"internet gateway {t.ref} is not attached to "
                                     "the VPC", tuple(steps), space)
@@ -239,6 +262,9 @@ class NetworkAnalyzer:
             if t.subnet is None or t.subnet not in self.subnets:
                 return InternetPath("egress", UNKNOWN, f"the subnet of {t.ref} is not in the "
                                     "template", tuple(steps), space)
+            broken = self._nat_instance_fault(t) if kind is TargetKind.NAT_INSTANCE else None
+            if broken is not None:
+                return InternetPath("egress", broken[0], broken[1], tuple(steps), space)
             nat_sub = self.subnets[t.subnet]
             nat_rt = self.route_table_of(nat_sub)
             nat_acl = self.acl_of(nat_sub)
@@ -278,11 +304,36 @@ class NetworkAnalyzer:
             return InternetPath("egress", UNKNOWN, f"leaves the VPC through {t.label}; whether it "
                                 "reaches the internet depends on networks beyond this template",
                                 tuple(steps), space)
+        if kind is TargetKind.VPC_ENDPOINT:
+            return InternetPath("egress", UNKNOWN, f"{t.label} hands the traffic to a Gateway Load "
+                                "Balancer's appliances; where it goes next depends on them and on "
+                                "routes beyond this table", tuple(steps), space)
         if kind is TargetKind.UNKNOWN:
             return InternetPath("egress", UNKNOWN, f"target {t.ref} is not resolvable",
                                 tuple(steps), space)
-        return InternetPath("egress", NO, f"{t.label} does not lead to the internet",
-                            tuple(steps), space)
+        if kind in (TargetKind.LOCAL, TargetKind.PEERING, TargetKind.EGRESS_ONLY_IGW,
+                    TargetKind.GATEWAY_ENDPOINT):
+            # peering is not transitive; an egress-only gateway carries IPv6 only
+            return InternetPath("egress", NO, f"{t.label} does not lead to the internet",
+                                tuple(steps), space)
+        return InternetPath("egress", UNKNOWN, f"{t.label}: a target this checker does not "
+                            "model", tuple(steps), space)
+
+    @staticmethod
+    def _nat_instance_fault(t: Target) -> tuple[str, str] | None:
+        """Why a NAT instance cannot translate to the internet (NO), or cannot
+        be decided (UNKNOWN); None when it can."""
+        if t.source_dest_check is True:
+            return NO, (f"{t.ref} has source/destination check on: EC2 drops the traffic it "
+                        "would forward")
+        if t.public_address is False:
+            return NO, (f"{t.ref} has no public address (no Elastic IP associated, none at "
+                        "launch): its translated traffic cannot leave by the internet gateway")
+        if t.source_dest_check is None or t.public_address is None:
+            what = "source/destination check" if t.source_dest_check is None \
+                else "public address"
+            return UNKNOWN, f"the {what} of {t.ref} is not decidable from the template"
+        return None
 
     def _with_bpa(self, path: InternetPath, sub: Subnet, route: Route) -> InternetPath:
         """``path`` under VPC Block Public Access (:func:`~.parser_controls.with_bpa`)."""

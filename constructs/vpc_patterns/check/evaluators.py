@@ -26,7 +26,14 @@ from vpc_patterns.check.acl import (
 from vpc_patterns.check.analyzer import NetworkAnalyzer
 from vpc_patterns.check.answers import NO, UNKNOWN, YES, InternetPath
 from vpc_patterns.check.model import Subnet, VpcModel
-from vpc_patterns.check.paths import Path, Step, note_step, segment_step, subnet_step
+from vpc_patterns.check.paths import (
+    Path,
+    Step,
+    note_step,
+    route_table_step,
+    segment_step,
+    subnet_step,
+)
 from vpc_patterns.check.ranges import NO_PORTS, IntervalSet
 from vpc_patterns.check.results import FAIL, PASS, Finding, IntentResult, result
 from vpc_patterns.errors import ConfigError
@@ -260,6 +267,12 @@ def _egress_in_az(intent: EgressInAz, an: NetworkAnalyzer) -> IntentResult:
     evidence: list[Finding] = []
     for s in an.model.subnets_of(intent.tier):
         answers = an.nat_routes(s.logical_id)
+        rt = an.route_table_of(s)
+        learned = an.learned_route_gap(rt)
+        if learned and answers:
+            findings.append(Finding(UNKNOWN, f"{s.logical_id}: {learned}, shadowing the NAT "
+                                             "route for the addresses it covers",
+                                    (subnet_step(s), route_table_step(rt))))
         if not answers:
             evidence.append(Finding(PASS, f"{s.logical_id}: no route through a NAT"))
         for a in answers:

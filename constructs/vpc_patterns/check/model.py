@@ -35,6 +35,9 @@ class TargetKind(str, Enum):
     TRANSIT_GATEWAY = "transit-gateway"
     GATEWAY_ENDPOINT = "gateway-endpoint"
     VPC_ENDPOINT = "vpc-endpoint"
+    CARRIER_GATEWAY = "carrier-gateway"
+    LOCAL_GATEWAY = "local-gateway"
+    CORE_NETWORK = "core-network"
     OTHER = "other"
     UNKNOWN = "unknown"
 
@@ -64,6 +67,10 @@ class Target:
     security_groups: tuple[str, ...] = ()
     #: internet or VPN gateway: attached to this VPC in the template.
     attached: bool = True
+    #: NAT instance: source/destination check (None: not decidable), and
+    #: whether its interface holds a public address (None: not decidable).
+    source_dest_check: bool | None = False
+    public_address: bool | None = True
 
     @property
     def label(self) -> str:
@@ -292,8 +299,12 @@ class NatInstance:
     subnet: str | None
     az: str | None
     security_groups: tuple[str, ...] = ()
+    #: True when absent (the EC2 default); None when not resolvable.
     source_dest_check: bool | None = None
     instance_type: str | None = None
+    #: an Elastic IP associated with it, or a public address at launch
+    #: (None: the template does not decide it).
+    public_address: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -313,6 +324,9 @@ class VpnConnection:
     customer_gateway: str | None
     static_routes_only: bool | None
     static_routes: tuple[str, ...] = ()
+    #: BGP: the routes the user declares on-premises announces
+    #: (``Metadata.vpc_patterns.learned_routes``); None when undeclared.
+    learned_routes: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,8 @@ class Builder(RouteParser, RuleParser):
             "az_label": tags.get(TAG_AZ) or az_display(az),
             "cidr": cidr,
             "name": tags.get("Name"),
+            "map_public_ip": (self.r.boolean(props.get("MapPublicIpOnLaunch"))
+                              if "MapPublicIpOnLaunch" in props else False),
         }
 
 

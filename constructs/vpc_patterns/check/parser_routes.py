@@ -31,7 +31,7 @@ from vpc_patterns.check.parser_base import (
     refs,
     service_of,
 )
-from vpc_patterns.plan.naming import TAG_NAT_INTERFACE, TAG_TIER
+from vpc_patterns.plan.naming import METADATA_KEY, TAG_NAT_INTERFACE, TAG_TIER
 from vpc_patterns.plan.routes import RouteTarget
 
 # The AWS::EC2::Route properties of the hops the library plans, from their
@@ -46,6 +46,10 @@ HOP_PROPERTIES: tuple[str, ...] = (
     _IGW, _NAT_GW, _NAT_ENI, "InstanceId", _PEERING, "TransitGatewayId", "VpcEndpointId",
     "EgressOnlyInternetGatewayId", "CarrierGatewayId", "LocalGatewayId", "CoreNetworkArn",
 )
+
+#: The AWS::EC2::Route properties that are not its target.
+_NOT_HOPS = frozenset({"RouteTableId", "DestinationCidrBlock", "DestinationIpv6CidrBlock",
+                       "DestinationPrefixListId"})
 
 
 class RouteParser(TemplateReader):
@@ -124,33 +128,67 @@ class RouteParser(TemplateReader):
                     mapping(self.r.props(lt).get("LaunchTemplateData")).get("InstanceType"))
                 if itype:
                     types_by_tag[tag] = itype
+        eip_on = self._elastic_ip_holders()
         out: dict[str, NatInstance] = {}
         for lid in self.of("AWS::EC2::NetworkInterface"):
             p = self.r.props(lid)
             sub = self.r.ref(p.get("SubnetId"))
             groups, _ = refs(self.r, p.get("GroupSet"))
             tag = self.r.tags(lid).get(TAG_NAT_INTERFACE)
+            # an interface created on its own gets no public address at launch
             out[lid] = NatInstance(
                 lid, "AWS::EC2::NetworkInterface", sub,
                 az_of(subnets, sub), tuple(groups),
-                self.r.boolean(p.get("SourceDestCheck")),
+                self._source_dest_check(p),
                 types_by_tag.get(tag) if tag else None,
+                public_address=eip_on.get(lid, False),
             )
         for lid in self.of("AWS::EC2::Instance"):
             p = self.r.props(lid)
             sub = self.r.ref(p.get("SubnetId"))
             nis = self.r.items(p.get("NetworkInterfaces")) or []
             groups, _ = refs(self.r, p.get("SecurityGroupIds"))
+            public: bool | None = None
             for ni in nis:
                 if isinstance(ni, Mapping) and str(ni.get("DeviceIndex", "0")) == "0":
                     sub = sub or self.r.ref(ni.get("SubnetId"))
                     more, _ = refs(self.r, ni.get("GroupSet"))
                     groups += more
+                    if "AssociatePublicIpAddress" in ni:
+                        public = self.r.boolean(ni.get("AssociatePublicIpAddress"))
+            if public is None and sub is not None and sub in subnets:
+                # the subnet's MapPublicIpOnLaunch decides (default false)
+                public = subnets[sub].get("map_public_ip", None)
+            held = eip_on.get(lid)
             out[lid] = NatInstance(
                 lid, "AWS::EC2::Instance", sub, az_of(subnets, sub),
-                tuple(groups), self.r.boolean(p.get("SourceDestCheck")),
+                tuple(groups), self._source_dest_check(p),
                 self.r.string(p.get("InstanceType")),
+                public_address=True if held else public,
             )
+        return out
+
+    def _source_dest_check(self, p: Mapping[str, Any]) -> bool | None:
+        """SourceDestCheck: absent is EC2's default (on); None when the
+        template does not resolve it."""
+        if "SourceDestCheck" not in p:
+            return True
+        return self.r.boolean(p.get("SourceDestCheck"))
+
+    def _elastic_ip_holders(self) -> dict[str, bool]:
+        """Interfaces and instances that an Elastic IP is associated with
+        (``AWS::EC2::EIPAssociation``, or ``AWS::EC2::EIP`` with InstanceId)."""
+        out: dict[str, bool] = {}
+        for lid in self.of("AWS::EC2::EIPAssociation"):
+            p = self.r.props(lid)
+            for key in ("NetworkInterfaceId", "InstanceId"):
+                held = self.r.ref(p.get(key))
+                if held:
+                    out[held] = True
+        for lid in self.of("AWS::EC2::EIP"):
+            held = self.r.ref(self.r.props(lid).get("InstanceId"))
+            if held:
+                out[held] = True
         return out
 
     def _target(self, props: Mapping[str, Any],
@@ -162,6 +200,12 @@ class RouteParser(TemplateReader):
         resource of a loaded template is named ``<template>/<logical id>``
         unless that template is the owner."""
         present = [k for k in HOP_PROPERTIES if k in props]
+        foreign = sorted(set(props) - set(HOP_PROPERTIES) - _NOT_HOPS)
+        if foreign:
+            # a target property this reader does not know (a newer one):
+            # never taken to mean "no internet"
+            return Target(TargetKind.UNKNOWN, f"({foreign[0]}: a target property this "
+                          "checker does not model)")
         if not present:
             return Target(TargetKind.UNKNOWN, "(no target)")
         key = present[0]
@@ -176,8 +220,12 @@ class RouteParser(TemplateReader):
             owner_path = self.t.path if owner is None else owner
             ref = exp.logical_id if exp.template.path == owner_path \
                 else f"{exp.template.name}/{exp.logical_id}"
-        if key in ("CarrierGatewayId", "LocalGatewayId", "CoreNetworkArn"):
-            return Target(TargetKind.OTHER, ref, rtype)
+        if key == "CarrierGatewayId":
+            return Target(TargetKind.CARRIER_GATEWAY, ref, rtype)
+        if key == "LocalGatewayId":
+            return Target(TargetKind.LOCAL_GATEWAY, ref, rtype)
+        if key == "CoreNetworkArn":
+            return Target(TargetKind.CORE_NETWORK, ref, rtype)
         if key == _IGW:
             if rtype == "AWS::EC2::InternetGateway" or (literal or "").startswith("igw-"):
                 att = vpc in gateways[lid][1] if lid is not None and lid in gateways else True
@@ -199,10 +247,12 @@ class RouteParser(TemplateReader):
             n2 = nat_inst.get(lid or "")
             if n2 is not None:
                 return Target(TargetKind.NAT_INSTANCE, ref, rtype, subnet=n2.subnet, az=n2.az,
-                              security_groups=n2.security_groups)
+                              security_groups=n2.security_groups,
+                              source_dest_check=n2.source_dest_check,
+                              public_address=n2.public_address)
             return Target(TargetKind.NAT_INSTANCE if literal or rtype in (
                 "AWS::EC2::NetworkInterface", "AWS::EC2::Instance") else TargetKind.UNKNOWN,
-                ref, rtype)
+                ref, rtype, source_dest_check=None, public_address=None)
         if key == "EgressOnlyInternetGatewayId":
             return Target(TargetKind.EGRESS_ONLY_IGW, ref, rtype)
         kind = {_PEERING: TargetKind.PEERING,
@@ -308,12 +358,14 @@ class RouteParser(TemplateReader):
             dynamic = False
             for g in propagating.get(rt, []):
                 gconns = [c for c in conns if c.gateway == g]
-                if not gconns or any(c.static_routes_only is not True for c in gconns):
+                if not gconns or any(c.static_routes_only is not True
+                                     and c.learned_routes is None for c in gconns):
                     dynamic = True
                 gw = gateways.get(g)
                 att = vpc in gw[1] if gw else True
                 for c in gconns:
-                    for dest in c.static_routes:
+                    learned = c.learned_routes if c.static_routes_only is not True else None
+                    for dest in c.static_routes + (learned or ()):
                         cidr = self.r.cidr(dest)
                         rlist.append(Route(f"(propagated from {g} via {c.logical_id})", rt,
                                            dest, cidr,
@@ -388,8 +440,24 @@ class RouteParser(TemplateReader):
                 lid, self.r.ref(p.get("VpnGatewayId")) or self.r.ref(p.get("TransitGatewayId")),
                 self.r.ref(p.get("CustomerGatewayId")),
                 self.r.boolean(p.get("StaticRoutesOnly", False)), tuple(static.get(lid, [])),
+                self._learned_routes(lid),
             ))
         return out
+
+    def _learned_routes(self, lid: str) -> tuple[str, ...] | None:
+        """The routes a BGP connection's user declares on-premises announces:
+        ``Metadata: {vpc_patterns: {learned_routes: [CIDR, ...]}}`` on the
+        connection. A declaration that is not a list of CIDR strings counts
+        as none."""
+        meta = self.t.resources.get(lid, {}).get("Metadata")
+        if not isinstance(meta, Mapping):
+            return None
+        ours = meta.get(METADATA_KEY)
+        routes = ours.get("learned_routes") if isinstance(ours, Mapping) else None
+        if not isinstance(routes, list) or not all(
+                isinstance(r, str) and self.r.cidr(r) is not None for r in routes):
+            return None
+        return tuple(routes)
 
     def _peerings(self, cidrs: Mapping[str, list[ipaddress.IPv4Network]]
                   ) -> list[tuple[Peering, str | None]]:

@@ -97,8 +97,11 @@ class VerifyReport:
     def count(self, verdict: str) -> int:
         return sum(1 for v in self.vpcs for r in v.results if r.verdict == verdict)
 
-    def exit_code(self, *, strict: bool = False) -> int:
-        if self.count(FAIL) or (strict and self.count(UNKNOWN)):
+    def exit_code(self, *, lenient: bool = False, strict: bool = True) -> int:
+        """1 when an intent fails or, unless ``lenient``, cannot be decided
+        from the templates (an unknown is not a pass); else 0. ``strict`` is
+        the default and kept for callers written before ``lenient``."""
+        if self.count(FAIL) or (not lenient and self.count(UNKNOWN)):
             return 1
         return 0
 

@@ -71,7 +71,7 @@ def _verify(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2))
     else:
         print(report.format_text(verbose=args.verbose))
-    return report.exit_code(strict=args.strict)
+    return report.exit_code(lenient=args.lenient)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -172,7 +172,8 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
     v = sub.add_parser(
         "verify", help="check the network intents of synthesized templates",
         description="Check the intents recorded on every VPC of the templates (or the library "
-                    "defaults where none are recorded). Exit 0 when all pass, 1 when one fails, "
+                    "defaults where none are recorded). Exit 0 when all pass, 1 when one fails or "
+                    "cannot be decided (unless --lenient), "
                     "2 on unreadable input.")
     v.add_argument("paths", nargs="+", metavar="PATH",
                    help="a template file, or a folder such as cdk.out (every *.template.json)")
@@ -182,8 +183,11 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--json", action="store_true", help="print the results as JSON")
     v.add_argument("--verbose", "-v", action="store_true",
                    help="also print the evidence of passing intents")
+    v.add_argument("--lenient", action="store_true",
+                   help="report intents the templates cannot decide (unknown) without failing; "
+                        "by default an unknown exits 1 like a failure")
     v.add_argument("--strict", action="store_true",
-                   help="exit 1 also when an intent cannot be decided from the template")
+                   help="the default (unknown fails); kept so older pipelines keep working")
     v.set_defaults(handler=_verify)
 
 

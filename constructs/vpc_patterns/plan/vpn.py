@@ -384,7 +384,19 @@ def parse_amazon_asn(value: Any) -> int:
     return value
 
 
-def parse_static_routes(value: Any, vpc_cidr: str) -> tuple[str, ...]:
+def parse_static_routes(value: Any, vpc_cidr: str,
+                        option: str = "static_routes") -> tuple[str, ...]:
+    """On-premises CIDRs, validated (``option``: the public name they came as)."""
+    try:
+        return _parse_routes(value, vpc_cidr)
+    except ConfigError as err:
+        if option == "static_routes":
+            raise
+        text = str(err).replace("static_routes", option).replace("static route", f"{option} entry")
+        raise ConfigError(text) from None
+
+
+def _parse_routes(value: Any, vpc_cidr: str) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise ConfigError(f"static_routes {value!r} must be a list of on-premises CIDRs, "
                           "e.g. ['172.16.0.0/16']")
