@@ -433,7 +433,9 @@ def test_recorded_intents_replace_the_defaults() -> None:
     v = verify_model(vpc_of(n))
     assert v.source == "recorded"
     assert [(r.intent.label, r.verdict) for r in v.results] == [
-        ("reaches(app, data, ports=[5432])", "fail"), ("no_internet(data)", "pass")]
+        ("reaches(app, data, ports=[5432])", "fail"), ("no_internet(data)", "pass"),
+        # checked on every VPC, whatever is recorded
+        ("tiers_match_topology()", "pass")]
 
 
 # ---------------------------------------------------------------------------
@@ -476,7 +478,8 @@ def test_verify_counts_the_prod_intents(reference: Path) -> None:
     # Timing is measured by `time python -m vpc_patterns verify`, not asserted here.
     prod = reference / "vpc-patterns-prod.template.json"
     report = verify_paths([prod])
-    assert report.count("pass") == 7
+    # the 7 recorded intents and the structural check every VPC gets
+    assert report.count("pass") == 8
 
 
 def _hand_edit(reference: Path, tmp_path: Path) -> Path:
@@ -507,11 +510,12 @@ def test_cli_on_a_hand_edited_template_exits_1_with_the_path(
 def test_cli_exit_codes_json_and_module_entry(
         reference: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", str(reference)]) == 0
-    # dev and prod: 7 intents each; shared (single NAT gateway): 6
-    assert "21 intents in 3 VPC(s): 21 pass, 0 fail, 0 unknown" in capsys.readouterr().out
+    # dev and prod: 7 intents each; shared (single NAT gateway): 6; and
+    # tiers_match_topology on each
+    assert "24 intents in 3 VPC(s): 24 pass, 0 fail, 0 unknown" in capsys.readouterr().out
     assert main(["verify", "--json", str(reference / "vpc-patterns-prod.template.json")]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["counts"] == {"pass": 7, "fail": 0, "unknown": 0}
+    assert data["counts"] == {"pass": 8, "fail": 0, "unknown": 0}
     assert data["vpcs"][0]["results"][0]["intent"] == {"kind": "no_internet", "tier": "isolated"}
     bad = tmp_path / "bad.template.json"
     bad.write_text("{")

@@ -147,9 +147,11 @@ class NetworkAnalyzer:
         return list(groups.values())
 
     def unresolved_routes(self, rt: RouteTable) -> list[Route]:
+        """Template routes whose IPv4 destination the template does not
+        determine: an unresolvable CIDR, or a prefix list whose entries are
+        not in the template (an AWS-managed list, or one of another stack)."""
         return [r for r in rt.routes
-                if r.cidr is None and not r.ipv6 and r.prefix_list is None
-                and r.origin == "template"]
+                if r.cidr is None and not r.ipv6 and r.origin == "template"]
 
     def route_lookup(self, subnet_id: str, destination: str) -> RouteLookup:
         """Where traffic from ``subnet_id`` to ``destination`` (a CIDR or an
@@ -213,8 +215,7 @@ class NetworkAnalyzer:
         for r in self.unresolved_routes(rt):
             if r.target.kind not in _NOT_ONWARD:
                 paths.append(InternetPath(
-                    "egress", UNKNOWN, f"route {r.logical_id} to {r.target.label} has a "
-                    "destination the template does not determine",
+                    "egress", UNKNOWN, _undetermined(r),
                     (subnet_step(sub), route_table_step(rt), route_step(r), target_step(r.target)),
                     IntervalSet()))
         learned = self.learned_route_gap(rt)
@@ -225,6 +226,36 @@ class NetworkAnalyzer:
         ans = InternetAnswer(sub, "egress", tuple(paths))
         self._egress_cache[subnet_id] = ans
         return ans
+
+    def route_kind(self, subnet_id: str) -> tuple[str, Route | None]:
+        """What the subnet's routes make it, whatever its tags say: public
+        (some internet addresses go to an attached internet or carrier
+        gateway), private (to a NAT), onward (to a transit, VPN or other
+        gateway beyond the template), unknown (a target or destination the
+        template does not decide), else isolated; with the deciding route."""
+        sub = self.subnets[subnet_id]
+        rt = self.route_table_of(sub)
+        found: dict[str, Route] = {}
+        for _space, route in self.lookup(rt, self.internet):
+            if route is None:
+                continue
+            t = route.target
+            if t.kind in (TargetKind.INTERNET_GATEWAY, TargetKind.CARRIER_GATEWAY):
+                found.setdefault("public" if t.attached else "isolated", route)
+            elif t.kind in (TargetKind.NAT_GATEWAY, TargetKind.NAT_INSTANCE) \
+                    or self.regional_nat(t) is not None:
+                found.setdefault("isolated" if t.private_nat else "private", route)
+            elif t.kind in _ONWARD:
+                found.setdefault("onward", route)
+            elif t.kind not in _NOT_ONWARD:
+                found.setdefault("unknown", route)
+        for r in self.unresolved_routes(rt):
+            if r.target.kind not in _NOT_ONWARD:
+                found.setdefault("unknown", r)
+        for kind in ("public", "private", "unknown", "onward"):
+            if kind in found:
+                return kind, found[kind]
+        return "isolated", found.get("isolated")
 
     def learned_route_gap(self, rt: RouteTable) -> str:
         """Why routes learned by BGP leave this table undecidable ("" when
@@ -426,8 +457,7 @@ class NetworkAnalyzer:
             for r in self.unresolved_routes(rt):
                 if r.target.kind in (TargetKind.INTERNET_GATEWAY, TargetKind.UNKNOWN):
                     paths.append(InternetPath(
-                        "ingress", UNKNOWN, f"route {r.logical_id} to {r.target.label} has a "
-                        "destination the template does not determine",
+                        "ingress", UNKNOWN, _undetermined(r),
                         (subnet_step(sub), route_table_step(rt), route_step(r),
                          target_step(r.target)),
                         IntervalSet()))
@@ -572,6 +602,15 @@ class NetworkAnalyzer:
             return evaluate_flow(self.evaluator, remote, addrs, req, rep, approximate=approx)
         req2, rep2 = direct_hops(acl, subnet_id, None, None)
         return evaluate_flow(self.evaluator, addrs, remote, req2, rep2, approximate=approx)
+
+
+def _undetermined(r: Route) -> str:
+    if r.prefix_list is not None:
+        return (f"route {r.logical_id} to {r.target.label} is for prefix list {r.prefix_list}, "
+                "whose entries the template does not hold (an AWS-managed list holds public "
+                "service addresses)")
+    return f"route {r.logical_id} to {r.target.label} has a destination the template does not " \
+        "determine"
 
 
 def same_az(a: str | None, b: str | None) -> bool | None:

@@ -30,9 +30,11 @@ from vpc_patterns.check.paths import (
     Path,
     Step,
     note_step,
+    route_step,
     route_table_step,
     segment_step,
     subnet_step,
+    target_step,
 )
 from vpc_patterns.check.ranges import NO_PORTS, IntervalSet
 from vpc_patterns.check.results import FAIL, PASS, Finding, IntentResult, result
@@ -47,6 +49,7 @@ from vpc_patterns.plan.intents import (
     NoInternet,
     PortRange,
     Reaches,
+    TiersMatchTopology,
     intent_kinds,
 )
 
@@ -174,17 +177,68 @@ def _no_internet(intent: NoInternet, an: NetworkAnalyzer) -> IntentResult:
                    f"no subnet of tier {intent.tier} has a path to or from the internet")
 
 
+@evaluates(TiersMatchTopology)
+def _tiers_match_topology(intent: TiersMatchTopology, an: NetworkAnalyzer) -> IntentResult:
+    findings: list[Finding] = []
+    evidence: list[Finding] = []
+    for s in an.model.subnets:
+        planned = s.kind
+        source = "the plan's record" if s.record is not None else "its tags"
+        if s.record is not None:
+            for what, tagged, recorded in (("tier", s.tag_tier, s.tier),
+                                           ("kind", s.tag_kind, s.kind)):
+                if tagged is not None and tagged != recorded:
+                    findings.append(Finding(FAIL, f"{s.logical_id}: its tags say {what} "
+                                                  f"{tagged}, the plan's record says {recorded} "
+                                                  "(tags are labels; the record decides)",
+                                            (subnet_step(s),)))
+        got, route = an.route_kind(s.logical_id)
+        rt = an.route_table_of(s)
+        steps: tuple[Step, ...] = (subnet_step(s), route_table_step(rt))
+        if route is not None:
+            steps += (route_step(route), target_step(route.target))
+        fine = {"public": {"public"}, "private": {"private", "onward"},
+                "isolated": {"isolated", "onward"}}.get(planned or "", set())
+        if planned is None:
+            findings.append(Finding(UNKNOWN, f"{s.logical_id}: neither a record nor tags say "
+                                             "which kind of tier it is", steps))
+        elif got == "unknown":
+            findings.append(Finding(UNKNOWN, f"{s.logical_id} is {planned} by {source}; its "
+                                             "routes cannot be classified from the template",
+                                    steps))
+        elif got not in fine:
+            findings.append(Finding(FAIL, f"{s.logical_id} is {planned} (tier {s.tier}) by "
+                                          f"{source}, but its routes make it {got}", steps))
+        else:
+            evidence.append(Finding(PASS, f"{s.logical_id}: {planned} by {source} and by its "
+                                          f"routes", steps))
+    return result(intent, findings, evidence, intent.describe())
+
+
+#: What "reaches the internet" must include: TCP 443, request and reply.
+EGRESS_PROBE = PortMap.of({TCP: IntervalSet.of((443, 443))})
+
+
 @evaluates(EgressOnly)
 def _egress_only(intent: EgressOnly, an: NetworkAnalyzer) -> IntentResult:
     findings = _missing_subnets([intent.tier], an.model)
     evidence: list[Finding] = []
     for s in an.model.subnets_of(intent.tier):
         eg = an.internet_egress(s.logical_id)
-        if eg.verdict == YES:
-            for p in eg.paths:
-                if p.verdict == YES:
-                    evidence.append(Finding(PASS, f"{s.logical_id} reaches the internet on "
-                                                  f"{p.ports.describe()}", p.steps))
+        web = [p for p in eg.paths if p.verdict == YES and p.ports.issuperset(EGRESS_PROBE)]
+        if eg.verdict == YES and not web:
+            # UDP or a stray port is not "reaches the internet": what a
+            # private workload needs out there is HTTPS (package mirrors,
+            # AWS APIs without endpoints, SaaS)
+            got = eg.ports.describe() or "nothing"
+            findings.append(Finding(FAIL, f"{s.logical_id} does not reach the internet on "
+                                          f"{EGRESS_PROBE.describe()} (HTTPS); it reaches it on "
+                                          f"{got} only",
+                                    next(p.steps for p in eg.paths if p.verdict == YES)))
+        elif eg.verdict == YES:
+            for p in web:
+                evidence.append(Finding(PASS, f"{s.logical_id} reaches the internet on "
+                                              f"{p.ports.describe()}", p.steps))
         elif eg.verdict == UNKNOWN:
             for p in eg.paths:
                 if p.verdict == UNKNOWN:

@@ -135,6 +135,13 @@ class Subnet:
     route_table: str
     network_acl: str
     name: str | None = None
+    #: the plan's record (``Metadata.vpc_patterns.subnet``: tier, kind, az,
+    #: cidr) when the library wrote one; ``tier`` and ``kind`` come from it
+    #: then, and the tags are only labels.
+    record: tuple[tuple[str, str], ...] | None = None
+    #: tier and kind the tags say, when they differ from the record.
+    tag_tier: str | None = None
+    tag_kind: str | None = None
 
     @property
     def label(self) -> str:

@@ -33,6 +33,7 @@ from vpc_patterns.check.parser_controls import attach_controls, read_controls
 from vpc_patterns.check.parser_routes import RouteParser
 from vpc_patterns.check.parser_rules import RuleParser
 from vpc_patterns.plan.naming import METADATA_KEY, TAG_AZ, TAG_TIER
+from vpc_patterns.plan.records import read_subnet_record
 
 
 class Builder(RouteParser, RuleParser):
@@ -70,7 +71,11 @@ class Builder(RouteParser, RuleParser):
                 raw = subnets_raw[s]
                 rt_id = route_tables["assoc"].get(s, MAIN_ROUTE_TABLE)
                 kind, tier = raw["kind"], raw["tier"]
-                if kind is None:
+                rec = read_subnet_record(self.t.resources[s])
+                if rec is not None and rec["kind"] in ("public", "private", "isolated"):
+                    # the plan's record decides the tier; tags are labels
+                    kind, tier = rec["kind"], rec["tier"]
+                elif kind is None:
                     kind = kind_from_routes(route_tables["tables"][vpc], rt_id)
                     tier = tier or kind
                     self.note(vpc, f"subnet {s} has no aws-cdk:subnet-type tag: taken as {kind} "
@@ -81,6 +86,8 @@ class Builder(RouteParser, RuleParser):
                     route_table=rt_id,
                     network_acl=acls["assoc"].get(s, DEFAULT_ACL),
                     name=raw["name"],
+                    record=tuple(sorted(rec.items())) if rec is not None else None,
+                    tag_tier=raw["tier"], tag_kind=raw["kind"],
                 ))
             rts = route_tables["tables"][vpc]
             vpc_acls = acls["acls"][vpc]

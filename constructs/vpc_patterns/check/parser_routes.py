@@ -314,10 +314,11 @@ class RouteParser(TemplateReader):
                 continue
             vpc = rt_vpc[rt] or ""
             target = self._target(p, gateways, nat_gw, nat_inst, vpc)
-            route, vpc_notes = self._route(lid, rt, p, target)
-            for n in vpc_notes:
-                self.note(rt_vpc[rt], n)
-            routes[rt].append(route)
+            for name, props in self._expanded(lid, p):
+                route, vpc_notes = self._route(name, rt, props, target)
+                for n in vpc_notes:
+                    self.note(rt_vpc[rt], n)
+                routes[rt].append(route)
         # gateway endpoints add a prefix-list route to each route table they name
         for lid in self.of("AWS::EC2::VPCEndpoint"):
             p = self.r.props(lid)
@@ -392,6 +393,23 @@ class RouteParser(TemplateReader):
                                f"table, assumed to hold only the local route: {', '.join(orphans)}")
             out_tables[vpc] = tuple(lst)
         return {"assoc": assoc, "tables": out_tables}
+
+    def _expanded(self, lid: str, p: Mapping[str, Any]
+                  ) -> list[tuple[str, Mapping[str, Any]]]:
+        """A route to a prefix list of this template (``AWS::EC2::PrefixList``
+        with literal entries) as one route per entry, which is how the VPC
+        router matches it; any other route as it is."""
+        pl = self.r.ref(p.get("DestinationPrefixListId"))
+        if pl is None or self.r.type_of(pl) != "AWS::EC2::PrefixList":
+            return [(lid, p)]
+        entries = self.r.items(self.r.props(pl).get("Entries"))
+        cidrs = [self.r.string(mapping(e).get("Cidr")) for e in entries or ()]
+        if not entries or any(c is None for c in cidrs):
+            return [(lid, p)]
+        family = (self.r.string(self.r.props(pl).get("AddressFamily")) or "IPv4").lower()
+        key = "DestinationIpv6CidrBlock" if family == "ipv6" else "DestinationCidrBlock"
+        rest = {k: v for k, v in p.items() if k != "DestinationPrefixListId"}
+        return [(f"{lid} ({pl} entry {c})", {**rest, key: c}) for c in cidrs]
 
     def _route(self, name: str, rt: str, p: Mapping[str, Any], target: Target,
                extra_notes: tuple[str, ...] = ()) -> tuple[Route, list[str]]:

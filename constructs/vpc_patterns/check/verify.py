@@ -181,9 +181,17 @@ def verify_model(model: VpcModel, intents: Sequence[Intent] | None = None) -> Vp
     """Check ``intents`` (default: recorded or inferred) against one VPC."""
     source = "given"
     if intents is None:
-        intents, source = intents_for(model)
+        recorded, source = intents_for(model)
+        intents = with_structure(recorded)
     an = NetworkAnalyzer(model)
     return VpcVerification(model, source, tuple(evaluate(i, an) for i in intents), an)
+
+
+def with_structure(intents: Sequence[Intent]) -> tuple[Intent, ...]:
+    """``intents`` and the checks every VPC gets whatever is recorded: the
+    subnets' routes and tags match their planned tiers."""
+    always = Intent.tiers_match_topology()
+    return tuple(intents) + (() if always in intents else (always,))
 
 
 def verify_templates(templates: Iterable[Template],
@@ -202,7 +210,7 @@ def verify_templates(templates: Iterable[Template],
             (attached if linked.links_from(t.path) else empty).append(t.path)
         for m in models:
             intents, source = intents_for(m)
-            v = verify_model(m, tuple(intents) + tuple(extra_intents))
+            v = verify_model(m, with_structure(tuple(intents) + tuple(extra_intents)))
             out.append(VpcVerification(m, source, v.results, v.analyzer))
     return VerifyReport(tuple(out), tuple(empty), linked.links,
                         tuple(dict.fromkeys(attached)))

@@ -277,7 +277,8 @@ class Intent:
     @staticmethod
     def egress_only(tier: str) -> EgressOnly:
         """Every subnet of the tier reaches the internet, and the internet
-        reaches none of them.
+        reaches none of them. "Reaches" means at least TCP 443 (HTTPS)
+        with its reply: egress on UDP or another port alone fails.
 
         Args:
             tier: the tier's name.
@@ -319,6 +320,15 @@ class Intent:
             tier: the tier's name.
         """
         return EgressInAz(_tier(tier))
+
+    @staticmethod
+    def tiers_match_topology() -> TiersMatchTopology:
+        """Every subnet's routes make it the kind of tier it is planned as
+        (public: internet addresses to an internet gateway; private: to a
+        NAT; isolated: neither), and its tags agree with the plan's record.
+        ``verify`` checks it on every VPC, recorded or not: tiers come from
+        the plan's record (tags are labels anyone can edit in place)."""
+        return TiersMatchTopology()
 
     @staticmethod
     def acl_returns_admitted(*, except_ports: Iterable[int | str] = DEFAULT_REPLY_EXCEPT_PORTS,
@@ -455,6 +465,18 @@ class AclReturnsAdmitted(Intent):
         but = f" but {_ports_text(self.except_ports)}" if self.except_ports else ""
         return ("every flow the network ACLs admit has its reply admitted (ports "
                 f"{EPHEMERAL_PORTS[0]}-{EPHEMERAL_PORTS[1]}{but})")
+
+
+@dataclass(frozen=True)
+class TiersMatchTopology(Intent):
+    kind: ClassVar[str] = "tiers_match_topology"
+
+    @classmethod
+    def _make(cls, **kw: Any) -> Intent:
+        return Intent.tiers_match_topology(**kw)
+
+    def describe(self) -> str:
+        return "every subnet's routes and tags match the tier it is planned in"
 
 
 @dataclass(frozen=True)
@@ -644,6 +666,7 @@ __all__ = [
     "NoInternet",
     "PortRange",
     "Reaches",
+    "TiersMatchTopology",
     "default_intents",
     "intent_kinds",
     "intents_from_metadata",
