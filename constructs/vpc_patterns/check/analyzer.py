@@ -19,6 +19,7 @@ NAT instances) in one analyzer, whose questions share its caches.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 
 from vpc_patterns.check.acl import (
@@ -64,12 +65,15 @@ from vpc_patterns.check.paths import (
 )
 from vpc_patterns.check.ranges import (
     ALL_ADDRESSES,
+    NAT64_PREFIX,
     IntervalSet,
     cells,
     cidr_set,
+    internet6_space,
     internet_space,
     parse_cidr,
 )
+from vpc_patterns.plan.nacl.space import IPV6_SPACE, network_span
 
 #: Route targets that leave the VPC towards networks the template does not
 #: describe; traffic to internet addresses through them may or may not reach
@@ -94,6 +98,9 @@ class NetworkAnalyzer:
         self.groups: dict[str, SecurityGroup] = {g.logical_id: g for g in model.security_groups}
         self.evaluator = AclEvaluator(AclEvaluator.protocols_of(model.network_acls))
         self.internet = internet_space(model.cidrs)
+        #: the IPv6 internet, when the VPC has an IPv6 block (else no IPv6
+        #: packet can leave or enter it)
+        self.internet6 = internet6_space(model.ipv6_cidrs) if model.has_ipv6 else IntervalSet()
         self._vpc_space = IntervalSet()
         for c in model.cidrs:
             self._vpc_space = self._vpc_space | cidr_set(c)
@@ -118,17 +125,34 @@ class NetworkAnalyzer:
             return cidr_set(subnet.cidr), False
         return (self._vpc_space or ALL_ADDRESSES), True
 
+    def addresses6(self, subnet: Subnet) -> tuple[IntervalSet, bool]:
+        """The subnet's IPv6 addresses on the address line, and whether they
+        are approximate. In a VPC with an IPv6 block a subnet without one can
+        be given a /64 in place (no replacement, no route change), so its
+        routes are judged for the VPC's IPv6 block; empty in an IPv4-only VPC."""
+        if not self.model.has_ipv6:
+            return IntervalSet(), False
+        if subnet.ipv6_cidr is not None:
+            return cidr_set(subnet.ipv6_cidr), False
+        space = IntervalSet()
+        for c in self.model.ipv6_cidrs:
+            space = space | cidr_set(c)
+        return (space or IPV6_SPACE), True
+
     # -- routing -----------------------------------------------------------
-    @staticmethod
-    def _ipv4_routes(rt: RouteTable) -> list[Route]:
-        return [r for r in rt.routes if r.cidr is not None and not r.ipv6]
+    def _routes(self, rt: RouteTable) -> list[Route]:
+        """Routes with a known destination of either family (IPv6 ones only
+        where the VPC has an IPv6 block: elsewhere no packet can take them)."""
+        return [r for r in rt.routes if r.cidr is not None
+                and (not r.ipv6 or self.model.has_ipv6)]
 
     def lpm(self, rt: RouteTable, address: int) -> Route | None:
         best: Route | None = None
         best_key = (-1, False)
-        for r in self._ipv4_routes(rt):
+        for r in self._routes(rt):
             assert r.cidr is not None
-            if int(r.cidr.network_address) <= address <= int(r.cidr.broadcast_address):
+            lo, hi = network_span(r.cidr)
+            if lo <= address <= hi:
                 key = (r.cidr.prefixlen, r.origin != "propagated")
                 if key > best_key:
                     best, best_key = r, key
@@ -137,7 +161,7 @@ class NetworkAnalyzer:
     def lookup(self, rt: RouteTable, space: IntervalSet) -> list[tuple[IntervalSet, Route | None]]:
         """Split ``space`` by the route that carries each part (longest prefix
         match; static routes win over propagated ones of the same length)."""
-        splitters = [cidr_set(r.cidr) for r in self._ipv4_routes(rt) if r.cidr is not None]
+        splitters = [cidr_set(r.cidr) for r in self._routes(rt) if r.cidr is not None]
         groups: dict[str, tuple[IntervalSet, Route | None]] = {}
         for c in cells(space, splitters):
             r = self.lpm(rt, c.ranges[0][0])
@@ -151,7 +175,8 @@ class NetworkAnalyzer:
         determine: an unresolvable CIDR, or a prefix list whose entries are
         not in the template (an AWS-managed list, or one of another stack)."""
         return [r for r in rt.routes
-                if r.cidr is None and not r.ipv6 and r.origin == "template"]
+                if r.cidr is None and r.origin == "template"
+                and (not r.ipv6 or self.model.has_ipv6)]
 
     def route_lookup(self, subnet_id: str, destination: str) -> RouteLookup:
         """Where traffic from ``subnet_id`` to ``destination`` (a CIDR or an
@@ -164,8 +189,9 @@ class NetworkAnalyzer:
         best: Route | None = None
         best_key = (-1, False)
         inside: list[Route] = []
-        for r in self._ipv4_routes(rt):
-            assert r.cidr is not None
+        for r in self._routes(rt):
+            if not isinstance(r.cidr, ipaddress.IPv4Network):
+                continue
             if net.subnet_of(r.cidr):
                 key = (r.cidr.prefixlen, r.origin != "propagated")
                 if key > best_key:
@@ -201,17 +227,21 @@ class NetworkAnalyzer:
             return self._egress_cache[subnet_id]
         sub = self.subnets[subnet_id]
         rt = self.route_table_of(sub)
-        src, approx = self.addresses(sub)
         paths: list[InternetPath] = []
-        for space, route in self.lookup(rt, self.internet):
-            base: list[Step] = [subnet_step(sub), route_table_step(rt)]
-            if route is None:
-                paths.append(InternetPath("egress", NO, "no route to internet addresses",
-                                          tuple(base + [note_step("no route: dropped")]), space))
+        for (src, approx), internet in ((self.addresses(sub), self.internet),
+                                        (self.addresses6(sub), self.internet6)):
+            if not src or not internet:
                 continue
-            steps = base + [route_step(route), target_step(route.target)]
-            path = self._egress_via(sub, src, approx, space, route, steps)
-            paths.append(self._with_bpa(path, sub, route))
+            for space, route in self.lookup(rt, internet):
+                base: list[Step] = [subnet_step(sub), route_table_step(rt)]
+                if route is None:
+                    paths.append(InternetPath(
+                        "egress", NO, "no route to internet addresses",
+                        tuple(base + [note_step("no route: dropped")]), space))
+                    continue
+                steps = base + [route_step(route), target_step(route.target)]
+                path = self._egress_via(sub, src, approx, space, route, steps)
+                paths.append(self._with_bpa(path, sub, route))
         for r in self.unresolved_routes(rt):
             if r.target.kind not in _NOT_ONWARD:
                 paths.append(InternetPath(
@@ -236,11 +266,15 @@ class NetworkAnalyzer:
         sub = self.subnets[subnet_id]
         rt = self.route_table_of(sub)
         found: dict[str, Route] = {}
-        for _space, route in self.lookup(rt, self.internet):
+        parts = self.lookup(rt, self.internet) + (
+            self.lookup(rt, self.internet6) if self.internet6 else [])
+        for _space, route in parts:
             if route is None:
                 continue
             t = route.target
-            if t.kind in (TargetKind.INTERNET_GATEWAY, TargetKind.CARRIER_GATEWAY):
+            if t.kind is TargetKind.EGRESS_ONLY_IGW:
+                found.setdefault("private" if route.ipv6 else "isolated", route)
+            elif t.kind in (TargetKind.INTERNET_GATEWAY, TargetKind.CARRIER_GATEWAY):
                 found.setdefault("public" if t.attached else "isolated", route)
             elif t.kind in (TargetKind.NAT_GATEWAY, TargetKind.NAT_INSTANCE) \
                     or self.regional_nat(t) is not None:
@@ -273,16 +307,20 @@ class NetworkAnalyzer:
         t = route.target
         kind = t.kind
         acl = self.acl_of(sub)
+        v6 = bool(space & IPV6_SPACE)
         # a Wavelength zone's carrier gateway translates to carrier addresses,
         # towards the carrier network and the internet beyond it: like an
-        # internet gateway for egress
-        if kind in (TargetKind.INTERNET_GATEWAY, TargetKind.CARRIER_GATEWAY):
+        # internet gateway for egress; an egress-only gateway too, for IPv6
+        if kind in (TargetKind.INTERNET_GATEWAY, TargetKind.CARRIER_GATEWAY) \
+                or (kind is TargetKind.EGRESS_ONLY_IGW and v6):
             if not t.attached:
                 return InternetPath("egress", NO, f"internet gateway {t.ref} is not attached to "
                                     "the VPC", tuple(steps), space)
             req, rep = direct_hops(acl, sub.logical_id, None, None)
             flow = evaluate_flow(self.evaluator, src, space, req, rep, approximate=approx)
             return self._path_from_flow("egress", tuple(steps), space, flow)
+        if v6 and kind in (TargetKind.NAT_GATEWAY, TargetKind.NAT_INSTANCE):
+            return self._nat64(sub, src, approx, space, t, steps)
         regional = self.regional_nat(t)
         if regional is not None:
             return self._egress_via_regional_nat(sub, src, approx, space, regional, steps)
@@ -349,6 +387,44 @@ class NetworkAnalyzer:
                                 tuple(steps), space)
         return InternetPath("egress", UNKNOWN, f"{t.label}: a target this checker does not "
                             "model", tuple(steps), space)
+
+    def _nat64(self, sub: Subnet, src: IntervalSet, approx: bool, space: IntervalSet,
+               t: Target, steps: list[Step]) -> InternetPath:
+        """IPv6 to a NAT: a NAT gateway translates the NAT64 prefix
+        (64:ff9b::/96, with DNS64) to the IPv4 internet through its own
+        subnet's routes; no other IPv6 address, and no NAT instance (it
+        forwards IPv4 only), gets anywhere that way."""
+        nat64 = cidr_set(NAT64_PREFIX)
+        if t.kind is not TargetKind.NAT_GATEWAY or not nat64.issuperset(space):
+            return InternetPath("egress", NO, f"{t.label} translates IPv4 (and, a NAT gateway, "
+                                f"the NAT64 prefix {NAT64_PREFIX}) only", tuple(steps), space)
+        if t.private_nat:
+            return InternetPath("egress", NO, f"NAT gateway {t.ref} is private (no internet)",
+                                tuple(steps), space)
+        regional = self.regional_nat(t)
+        if regional is None:
+            if t.subnet is None or t.subnet not in self.subnets:
+                return InternetPath("egress", UNKNOWN, f"the subnet of {t.ref} is not in the "
+                                    "template", tuple(steps), space)
+            nat_rt = self.route_table_of(self.subnets[t.subnet])
+            onward = [r for _, r in self.lookup(nat_rt, self.internet)]
+            if not any(r is not None and r.target.kind is TargetKind.INTERNET_GATEWAY
+                       and r.target.attached for r in onward):
+                return InternetPath("egress", NO, f"the NAT's subnet {t.subnet} does not route "
+                                    "the IPv4 internet to an attached internet gateway",
+                                    tuple(steps), space)
+        elif not self._igw_attached():
+            return InternetPath("egress", NO, f"regional NAT gateway {t.ref} needs an attached "
+                                "internet gateway", tuple(steps), space)
+        # the IPv6 leg is the subnet's own ACL; the NAT's IPv4 leg is the
+        # one the IPv4 egress of this subnet already takes
+        req, rep = direct_hops(self.acl_of(sub), sub.logical_id, None, None)
+        flow = evaluate_flow(self.evaluator, src, space, req, rep, approximate=approx)
+        path = self._path_from_flow("egress", tuple(steps), space, flow)
+        if path.verdict == YES:
+            path = InternetPath(path.direction, YES, "NAT64: " + path.reason, path.steps,
+                                path.addresses, path.flow, path.ports, path.counted_ports)
+        return path
 
     @staticmethod
     def _nat_instance_fault(t: Target) -> tuple[str, str] | None:
@@ -427,14 +503,16 @@ class NetworkAnalyzer:
         sub = self.subnets[subnet_id]
         rt = self.route_table_of(sub)
         acl = self.acl_of(sub)
-        dst, approx = self.addresses(sub)
         paths: list[InternetPath] = []
         if not self._igw_attached():
             paths.append(InternetPath("ingress", NO, "no internet gateway is attached to the VPC",
                                       (note_step("no internet gateway"), subnet_step(sub)),
-                                      self.internet))
-        else:
-            for space, route in self.lookup(rt, self.internet):
+                                      self.internet | self.internet6))
+        for (dst, approx), internet in ((self.addresses(sub), self.internet),
+                                        (self.addresses6(sub), self.internet6)):
+            if not self._igw_attached() or not dst or not internet:
+                continue
+            for space, route in self.lookup(rt, internet):
                 steps: list[Step] = [Step("internet", "", f"internet ({_short(space)})"),
                                      subnet_step(sub),
                                      Step("route-table", rt.logical_id,
@@ -444,6 +522,9 @@ class NetworkAnalyzer:
                     if route is not None:
                         steps += [route_step(route), target_step(route.target)]
                     why = ("no route back" if route is None else
+                           f"{route.label} goes to an egress-only internet gateway, which "
+                           "admits no connection from the internet"
+                           if route.target.kind is TargetKind.EGRESS_ONLY_IGW else
                            f"replies take {route.label} to {route.target.label}, not an "
                            "internet gateway")
                     paths.append(InternetPath("ingress", NO, why, tuple(steps), space))
@@ -455,7 +536,8 @@ class NetworkAnalyzer:
                 paths.append(self._with_bpa(
                     self._path_from_flow("ingress", tuple(steps), space, flow), sub, route))
             for r in self.unresolved_routes(rt):
-                if r.target.kind in (TargetKind.INTERNET_GATEWAY, TargetKind.UNKNOWN):
+                if r.ipv6 == (internet is self.internet6) and \
+                        r.target.kind in (TargetKind.INTERNET_GATEWAY, TargetKind.UNKNOWN):
                     paths.append(InternetPath(
                         "ingress", UNKNOWN, _undetermined(r),
                         (subnet_step(sub), route_table_step(rt), route_step(r),

@@ -89,7 +89,9 @@ class Route:
     #: text of the destination: a CIDR, ``prefix-list:<service or id>``, an
     #: IPv6 CIDR, or ``unknown``.
     destination: str
-    cidr: ipaddress.IPv4Network | None
+    #: the destination of either family (``ipv6`` says which); None when
+    #: the template does not determine it, or it is a prefix list.
+    cidr: ipaddress.IPv4Network | ipaddress.IPv6Network | None
     target: Target
     #: local | template | endpoint | propagated
     origin: str = "template"
@@ -142,6 +144,11 @@ class Subnet:
     #: tier and kind the tags say, when they differ from the record.
     tag_tier: str | None = None
     tag_kind: str | None = None
+    #: the subnet's IPv6 block: None when it has none or the template does
+    #: not resolve it (``ipv6`` tells which).
+    ipv6_cidr: ipaddress.IPv6Network | None = None
+    #: the subnet has an IPv6 block (Ipv6CidrBlock, AWS::EC2::SubnetCidrBlock)
+    ipv6: bool = False
 
     @property
     def label(self) -> str:
@@ -160,7 +167,7 @@ class AclEntry:
     protocol: int | None
     #: destination ports for TCP/UDP (None: not applicable / all).
     ports: IntervalSet | None
-    cidr: ipaddress.IPv4Network | None
+    cidr: ipaddress.IPv4Network | ipaddress.IPv6Network | None
     egress: bool
     allow: bool | None
     ipv6: bool = False
@@ -372,6 +379,10 @@ class VpcModel:
     #: VPC Block Public Access and Encryption Controls that apply to the VPC
     #: (a :class:`~.parser_controls.VpcControls`; None: none were read).
     controls: Any = None
+    #: the VPC's literal IPv6 blocks, and whether it has any IPv6 block at
+    #: all (Amazon-provided and IPAM blocks are not literal).
+    ipv6_cidrs: tuple[ipaddress.IPv6Network, ...] = ()
+    has_ipv6: bool = False
 
     @property
     def key(self) -> str:

@@ -32,6 +32,7 @@ from vpc_patterns.check.parser_base import (
 from vpc_patterns.check.parser_controls import attach_controls, read_controls
 from vpc_patterns.check.parser_routes import RouteParser
 from vpc_patterns.check.parser_rules import RuleParser
+from vpc_patterns.check.ranges import parse_cidr6
 from vpc_patterns.plan.naming import METADATA_KEY, TAG_AZ, TAG_TIER
 from vpc_patterns.plan.records import read_subnet_record
 
@@ -88,6 +89,7 @@ class Builder(RouteParser, RuleParser):
                     name=raw["name"],
                     record=tuple(sorted(rec.items())) if rec is not None else None,
                     tag_tier=raw["tier"], tag_kind=raw["kind"],
+                    ipv6_cidr=raw["ipv6_cidr"], ipv6=raw["ipv6"],
                 ))
             rts = route_tables["tables"][vpc]
             vpc_acls = acls["acls"][vpc]
@@ -118,6 +120,8 @@ class Builder(RouteParser, RuleParser):
                 peerings=tuple(p for p, v in peerings if v == vpc),
                 metadata=metadata,
                 notes=tuple(dict.fromkeys(self.notes[vpc] + self.template_notes)),
+                ipv6_cidrs=tuple(self._ipv6_blocks(vpc)[0]),
+                has_ipv6=self._ipv6_blocks(vpc)[1],
             ))
         return models
 
@@ -163,7 +167,21 @@ class Builder(RouteParser, RuleParser):
             "name": tags.get("Name"),
             "map_public_ip": (self.r.boolean(props.get("MapPublicIpOnLaunch"))
                               if "MapPublicIpOnLaunch" in props else False),
+            **self._subnet_ipv6(s, props),
         }
+
+    def _subnet_ipv6(self, s: str, props: Mapping[str, Any]) -> dict[str, Any]:
+        """The subnet's IPv6 block: its own Ipv6CidrBlock or an
+        AWS::EC2::SubnetCidrBlock naming it (literal, or None when it is an
+        intrinsic such as Fn::Select over Fn::Cidr of the VPC's block)."""
+        values = [props["Ipv6CidrBlock"]] if "Ipv6CidrBlock" in props else []
+        for lid in self.of("AWS::EC2::SubnetCidrBlock"):
+            p = self.r.props(lid)
+            if self.r.ref(p.get("SubnetId")) == s and "Ipv6CidrBlock" in p:
+                values.append(p["Ipv6CidrBlock"])
+        nets = [parse_cidr6(self.r.string(v)) for v in values]
+        return {"ipv6": bool(values) or self.r.boolean(props.get("Ipv6Native")) is True,
+                "ipv6_cidr": nets[0] if nets and nets[0] is not None else None}
 
 
 def build_models(template: Template) -> list[VpcModel]:

@@ -31,6 +31,7 @@ from vpc_patterns.check.parser_base import (
     refs,
     service_of,
 )
+from vpc_patterns.check.ranges import parse_cidr6
 from vpc_patterns.plan.naming import METADATA_KEY, TAG_NAT_INTERFACE, TAG_TIER
 from vpc_patterns.plan.routes import RouteTarget
 
@@ -415,8 +416,10 @@ class RouteParser(TemplateReader):
                extra_notes: tuple[str, ...] = ()) -> tuple[Route, list[str]]:
         """One AWS::EC2::Route as a :class:`Route`, and the notes for its VPC."""
         if "DestinationIpv6CidrBlock" in p:
-            return Route(name, rt, self.r.text(p["DestinationIpv6CidrBlock"]), None,
-                         target, ipv6=True, notes=extra_notes), []
+            net6 = parse_cidr6(self.r.string(p["DestinationIpv6CidrBlock"]))
+            text = str(net6) if net6 else self.r.text(p["DestinationIpv6CidrBlock"])
+            return Route(name, rt, text, net6, target, ipv6=True, notes=extra_notes), \
+                [] if net6 else [f"route {name}: IPv6 destination is not resolvable"]
         if "DestinationPrefixListId" in p:
             pl = self.r.text(p["DestinationPrefixListId"])
             return Route(name, rt, f"prefix-list:{pl}", None, target, prefix_list=pl,

@@ -20,7 +20,7 @@ from vpc_patterns.check.model import (
     SgRule,
 )
 from vpc_patterns.check.parser_base import TemplateReader, mapping, parse_protocol, refs, service_of
-from vpc_patterns.check.ranges import ALL_PORTS, IntervalSet
+from vpc_patterns.check.ranges import ALL_PORTS, IntervalSet, parse_cidr6
 from vpc_patterns.plan.naming import METADATA_KEY
 
 
@@ -91,6 +91,14 @@ class RuleParser(TemplateReader):
                          ipaddress.IPv4Network("0.0.0.0/0"), egress=eg, allow=True, implicit=True)
                 for eg, d in ((False, "ingress"), (True, "egress"))
             ]
+            if self._ipv6_blocks(vpc)[1]:
+                # AWS adds rule 101 for ::/0 both ways when a VPC gets an IPv6 block
+                default_entries += [
+                    AclEntry(f"{DEFAULT_ACL} rule 101 {d}", DEFAULT_ACL, 101, -1, None,
+                             ipaddress.IPv6Network("::/0"), egress=eg, allow=True, implicit=True,
+                             ipv6=True)
+                    for eg, d in ((False, "ingress"), (True, "egress"))
+                ]
             out[vpc].append(NetworkAcl(DEFAULT_ACL, tuple(default_entries + extra), users,
                                        default=True))
         return {"assoc": assoc, "acls": {v: tuple(out.get(v, ())) for v in vpcs}}
@@ -129,11 +137,15 @@ class RuleParser(TemplateReader):
             uncertain.append("direction unknown")
             egress = False
         ipv6 = "Ipv6CidrBlock" in p and "CidrBlock" not in p
-        cidr = None
+        cidr: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
         if not ipv6:
             cidr = self.r.cidr(p.get("CidrBlock"))
             if cidr is None:
                 uncertain.append("CIDR unknown")
+        else:
+            # an IPv6 entry whose block is an intrinsic stays out of the
+            # evaluation (noted): it can only ever match IPv6 packets
+            cidr = parse_cidr6(self.r.string(p.get("Ipv6CidrBlock")))
         ports: IntervalSet | None = None
         if proto in (6, 17):
             pr = p.get("PortRange")
@@ -229,3 +241,23 @@ class RuleParser(TemplateReader):
                 itf.append((InterfaceEndpoint(lid, service, name, tuple(subs), tuple(sgs),
                                               self.r.boolean(p.get("PrivateDnsEnabled"))), vpc))
         return gw, itf
+
+    def _ipv6_blocks(self, vpc: str) -> tuple[list[ipaddress.IPv6Network], bool]:
+        """The VPC's literal IPv6 blocks, and whether it has any IPv6 block
+        (an Amazon-provided or IPAM one is not literal)."""
+        blocks: list[ipaddress.IPv6Network] = []
+        has = False
+        for lid in self.of("AWS::EC2::VPCCidrBlock"):
+            if self.vpc_of(lid) != vpc:
+                continue
+            p = self.r.props(lid)
+            if not ("Ipv6CidrBlock" in p or "AmazonProvidedIpv6CidrBlock" in p
+                    or "Ipv6IpamPoolId" in p or "Ipv6Pool" in p):
+                continue
+            if p.get("AmazonProvidedIpv6CidrBlock") is False:
+                continue
+            has = True
+            net = parse_cidr6(self.r.string(p.get("Ipv6CidrBlock")))
+            if net is not None:
+                blocks.append(net)
+        return blocks, has

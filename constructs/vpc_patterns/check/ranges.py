@@ -38,8 +38,10 @@ __all__ = [
     "IntervalSet",
     "cells",
     "cidr_set",
+    "internet6_space",
     "internet_space",
     "parse_cidr",
+    "parse_cidr6",
 ]
 
 #: The last IPv4 address (the analyzer models the IPv4 space of templates).
@@ -77,6 +79,33 @@ NON_INTERNET = (
     "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
     "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
 )
+
+
+def parse_cidr6(value: object) -> ipaddress.IPv6Network | None:
+    """An IPv6 network from a string, or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        net = ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return None
+    return net if isinstance(net, ipaddress.IPv6Network) else None
+
+
+#: The IPv6 internet: global unicast, and the NAT64 well-known prefix, whose
+#: addresses stand for the IPv4 internet behind a NAT gateway (RFC 6052).
+IPV6_INTERNET = ("2000::/3", "64:ff9b::/96")
+NAT64_PREFIX = "64:ff9b::/96"
+
+
+def internet6_space(exclude: Iterable[str | ipaddress.IPv6Network] = ()) -> IntervalSet:
+    """Every IPv6 internet address, less ``exclude`` (the VPC's own blocks)."""
+    out = IntervalSet()
+    for block in IPV6_INTERNET:
+        out = out | cidr_set(block)
+    for own in exclude:
+        out = out - cidr_set(own)
+    return out
 
 
 def internet_space(exclude: Iterable[str | ipaddress.IPv4Network] = ()) -> IntervalSet:
