@@ -52,6 +52,7 @@ from vpc_patterns.check.model import (
     Target,
     TargetKind,
     VpcModel,
+    Workload,
 )
 from vpc_patterns.check.parser_controls import with_bpa
 from vpc_patterns.check.paths import (
@@ -546,6 +547,75 @@ class NetworkAnalyzer:
         ans = InternetAnswer(sub, "ingress", tuple(paths))
         self._ingress_cache[subnet_id] = ans
         return ans
+
+    # -- security groups -----------------------------------------------------
+    def group_ingress(self, src: Subnet, w: Workload, proto: int, ports: IntervalSet
+                      ) -> tuple[str, str]:
+        """Whether the security groups of ``w`` admit ``proto`` on ``ports``
+        from every address of ``src`` (YES / NO / UNKNOWN, and why). Groups
+        are stateful: the reply needs no rule."""
+        return self._groups_admit(w.groups, w.unresolved_groups, src, proto, ports,
+                                  egress=False, who=w.logical_id)
+
+    def group_egress(self, w: Workload, dst: Subnet, proto: int, ports: IntervalSet,
+                     dst_groups: tuple[str, ...]) -> tuple[str, str]:
+        """Whether the security groups of ``w`` let ``proto`` on ``ports`` out
+        to every address of ``dst`` (or to one of ``dst_groups``)."""
+        return self._groups_admit(w.groups, w.unresolved_groups, dst, proto, ports,
+                                  egress=True, who=w.logical_id, peer_groups=dst_groups)
+
+    def _groups_admit(self, groups: tuple[str, ...], unresolved: int, other: Subnet, proto: int,
+                      ports: IntervalSet, *, egress: bool, who: str,
+                      peer_groups: tuple[str, ...] | None = None) -> tuple[str, str]:
+        direction = "egress" if egress else "ingress"
+        if unresolved:
+            return UNKNOWN, f"{who} has security groups that are not in the template"
+        if not groups:
+            return UNKNOWN, (f"{who} names no security group: it gets the VPC's default group, "
+                             "whose rules the template does not show")
+        other_space, _ = self.addresses(other)
+        other_groups = set(peer_groups or ()) | {
+            g for x in self.model.workloads_in(other.logical_id) for g in x.groups}
+        attached = {g for x in self.model.workloads for g in x.groups}
+        admitted = IntervalSet()
+        doubts: list[str] = []
+        partial: list[str] = []
+        for gid in groups:
+            g = self.groups.get(gid)
+            if g is None:
+                return UNKNOWN, f"security group {gid} of {who} is not in the template"
+            for r in g.rules:
+                if r.egress != egress or r.protocol not in (-1, proto):
+                    continue
+                span = port_space(proto) if r.protocol == -1 or r.ports is None else r.ports
+                span = span & ports
+                if not span:
+                    continue
+                if r.peer_kind == "cidr":
+                    net = parse_cidr(r.peer)
+                    if net is None:
+                        doubts.append(f"{r.logical_id}: its CIDR is not resolvable")
+                    elif cidr_set(net).issuperset(other_space):
+                        admitted = admitted | span
+                    elif cidr_set(net) & other_space:
+                        partial.append(r.logical_id)
+                elif r.peer_kind == "security-group":
+                    if r.peer in other_groups:
+                        admitted = admitted | span
+                    elif r.peer not in attached:
+                        doubts.append(f"{r.logical_id}: group {r.peer} is attached to nothing "
+                                      "the template places")
+                elif r.peer_kind != "cidr6":
+                    doubts.append(f"{r.logical_id}: peer {r.peer_kind} {r.peer} is not decidable")
+        names = ", ".join(groups)
+        if admitted.issuperset(ports):
+            return YES, f"security group(s) {names} of {who} admit it ({direction})"
+        if doubts:
+            return UNKNOWN, f"security group(s) {names} of {who}: " + "; ".join(doubts)
+        more = f" (rule(s) {', '.join(partial)} cover only part of {other.logical_id})" \
+            if partial else ""
+        return NO, (f"security group(s) {names} of {who} do not admit it ({direction}, "
+                    f"{other.logical_id}){more}")
 
     # -- inside the VPC ------------------------------------------------------
     def flow(self, src_id: str, dst_id: str) -> FlowResult:

@@ -517,6 +517,34 @@ def _reaches(intent: Reaches, an: NetworkAnalyzer) -> IntentResult:
                 findings.append(Finding(verdict, f"{s.logical_id} also reaches {d.logical_id} on "
                                                  f"{extra.describe()}", tuple(steps)))
         if not missing:
+            layer = _group_layer(an, s, d, proto, required.get(proto))
+            findings += [f for f in layer if f.verdict != PASS]
             evidence.append(Finding(PASS, f"{s.logical_id} reaches {d.logical_id} on "
-                                          f"{(every & required).describe()}", start + end))
+                                          f"{(every & required).describe()} (routes and network "
+                                          "ACLs)", start + end))
+            evidence += [f for f in layer if f.verdict == PASS]
     return result(intent, findings, evidence, intent.describe())
+
+
+def _group_layer(an: NetworkAnalyzer, s: Subnet, d: Subnet, proto: int,
+                 ports: IntervalSet) -> list[Finding]:
+    """The security-group layer of a flow the routes and ACLs admit: the
+    groups of what the template places in ``d`` must admit it from ``s``,
+    and those of what it places in ``s`` must let it out. Where the template
+    places nothing, groups belong to workloads made elsewhere and the flow
+    is decided at the subnet level."""
+    out: list[Finding] = []
+    steps = (subnet_step(s), subnet_step(d))
+    dst_groups = tuple(g for w in an.model.workloads_in(d.logical_id) for g in w.groups)
+    for w in an.model.workloads_in(d.logical_id):
+        verdict, why = an.group_ingress(s, w, proto, ports)
+        v = {YES: PASS, NO: FAIL}.get(verdict, UNKNOWN)
+        what = "the network admits it, and " if v == PASS else "the network ACLs admit it but "
+        out.append(Finding(v, f"{s.logical_id} -> {w.logical_id} ({w.resource_type} in "
+                              f"{d.logical_id}): {what}{why}", steps))
+    for w in an.model.workloads_in(s.logical_id):
+        verdict, why = an.group_egress(w, d, proto, ports, dst_groups)
+        v = {YES: PASS, NO: FAIL}.get(verdict, UNKNOWN)
+        out.append(Finding(v, f"{w.logical_id} ({w.resource_type} in {s.logical_id}) -> "
+                              f"{d.logical_id}: {why}", steps))
+    return out

@@ -268,6 +268,20 @@ class SecurityGroup:
 
 
 @dataclass(frozen=True)
+class Workload:
+    """Something the template places in subnets with security groups: an
+    instance, an interface, an endpoint, a function, a load balancer, a
+    service, a database, a cache, a mount target, an Auto Scaling group."""
+
+    logical_id: str
+    resource_type: str
+    subnets: tuple[str, ...]
+    groups: tuple[str, ...]
+    #: security groups it names that are not groups of this template
+    unresolved_groups: int = 0
+
+
+@dataclass(frozen=True)
 class GatewayEndpoint:
     logical_id: str
     #: s3 | dynamodb | None (service name not resolvable)
@@ -383,6 +397,11 @@ class VpcModel:
     #: all (Amazon-provided and IPAM blocks are not literal).
     ipv6_cidrs: tuple[ipaddress.IPv6Network, ...] = ()
     has_ipv6: bool = False
+    #: what the template places in the VPC's subnets, with its groups
+    workloads: tuple[Workload, ...] = ()
+
+    def workloads_in(self, subnet: str) -> tuple[Workload, ...]:
+        return tuple(w for w in self.workloads if subnet in w.subnets)
 
     @property
     def key(self) -> str:

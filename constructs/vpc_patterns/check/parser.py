@@ -58,6 +58,7 @@ class Builder(RouteParser, RuleParser):
         route_tables = self._route_tables(vpcs, subnet_vpc, subnets_raw, gateways, nat_gw, nat_inst)
         acls = self._acls(vpcs, subnet_vpc)
         sgs = self._security_groups()
+        workloads = self._workloads()
         gw_eps, if_eps = self._endpoints()
         vpns = self._vpn_connections()
         peerings = self._peerings(cidrs)
@@ -120,6 +121,8 @@ class Builder(RouteParser, RuleParser):
                 peerings=tuple(p for p, v in peerings if v == vpc),
                 metadata=metadata,
                 notes=tuple(dict.fromkeys(self.notes[vpc] + self.template_notes)),
+                workloads=tuple(w for w in workloads
+                                if any(subnet_vpc.get(x) == vpc for x in w.subnets)),
                 ipv6_cidrs=tuple(self._ipv6_blocks(vpc)[0]),
                 has_ipv6=self._ipv6_blocks(vpc)[1],
             ))

@@ -18,6 +18,7 @@ from vpc_patterns.check.model import (
     NetworkAcl,
     SecurityGroup,
     SgRule,
+    Workload,
 )
 from vpc_patterns.check.parser_base import TemplateReader, mapping, parse_protocol, refs, service_of
 from vpc_patterns.check.ranges import ALL_PORTS, IntervalSet, parse_cidr6
@@ -261,3 +262,87 @@ class RuleParser(TemplateReader):
             if net is not None:
                 blocks.append(net)
         return blocks, has
+
+    # -- workloads ---------------------------------------------------------
+    def _workloads(self) -> list[Workload]:
+        """Every resource of a known type that the template places in subnets
+        with security groups (see :class:`~.model.Workload`)."""
+        out: list[Workload] = []
+        for lid, res in self.t.resources.items():
+            type_ = res.get("Type") if isinstance(res, Mapping) else None
+            placed = _PLACEMENT.get(str(type_))
+            if placed is None:
+                continue
+            p = self.r.props(lid)
+            subnets_v, groups_v = placed(self, p)
+            subnets, _ = refs(self.r, subnets_v) if subnets_v is not None else ([], 0)
+            if not subnets:
+                continue
+            groups, missing = refs(self.r, groups_v) if groups_v is not None else ([], 0)
+            groups = [g for g in groups if self.r.type_of(g) == "AWS::EC2::SecurityGroup"]
+            out.append(Workload(lid, str(type_), tuple(subnets), tuple(groups), missing))
+        return out
+
+    def _subnet_group(self, name: Any, type_: str) -> Any:
+        g = self.r.ref(name)
+        if g is not None and self.r.type_of(g) == type_:
+            return self.r.props(g).get("SubnetIds")
+        return None
+
+    def _first_interface(self, p: Mapping[str, Any], subnet_key: str, groups_key: str) -> Any:
+        for ni in self.r.items(p.get("NetworkInterfaces")) or []:
+            if isinstance(ni, Mapping) and str(ni.get("DeviceIndex", "0")) == "0":
+                return ni.get(subnet_key), ni.get(groups_key)
+        return None, None
+
+    def _instance(self, p: Mapping[str, Any]) -> tuple[Any, Any]:
+        if "SubnetId" in p:
+            return [p["SubnetId"]], p.get("SecurityGroupIds")
+        sub, groups = self._first_interface(p, "SubnetId", "GroupSet")
+        return ([sub] if sub is not None else None), groups
+
+    def _asg(self, p: Mapping[str, Any]) -> tuple[Any, Any]:
+        lt = self.r.ref(mapping(p.get("LaunchTemplate")).get("LaunchTemplateId"))
+        data = mapping(self.r.props(lt).get("LaunchTemplateData")) if lt else {}
+        groups = data.get("SecurityGroupIds")
+        if groups is None:
+            _, groups = self._first_interface(data, "SubnetId", "Groups")
+        return p.get("VPCZoneIdentifier"), groups
+
+
+def _awsvpc(_: RuleParser, p: Mapping[str, Any]) -> tuple[Any, Any]:
+    c = mapping(mapping(p.get("NetworkConfiguration")).get("AwsvpcConfiguration"))
+    return c.get("Subnets"), c.get("SecurityGroups")
+
+
+def _load_balancer(_: RuleParser, p: Mapping[str, Any]) -> tuple[Any, Any]:
+    subnets = p.get("Subnets")
+    if subnets is None and isinstance(p.get("SubnetMappings"), list):
+        subnets = [mapping(m).get("SubnetId") for m in p["SubnetMappings"]]
+    return subnets, p.get("SecurityGroups")
+
+
+#: Where each known resource type names its subnets and security groups.
+_PLACEMENT: dict[str, Any] = {
+    "AWS::EC2::NetworkInterface": lambda r, p: ([p.get("SubnetId")], p.get("GroupSet")),
+    "AWS::EC2::Instance": lambda r, p: r._instance(p),
+    "AWS::EC2::VPCEndpoint": lambda r, p: (p.get("SubnetIds"), p.get("SecurityGroupIds")),
+    "AWS::Lambda::Function": lambda r, p: (mapping(p.get("VpcConfig")).get("SubnetIds"),
+                                           mapping(p.get("VpcConfig")).get("SecurityGroupIds")),
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": _load_balancer,
+    "AWS::ECS::Service": _awsvpc,
+    "AWS::RDS::DBInstance": lambda r, p: (
+        r._subnet_group(p.get("DBSubnetGroupName"), "AWS::RDS::DBSubnetGroup"),
+        p.get("VPCSecurityGroups")),
+    "AWS::RDS::DBCluster": lambda r, p: (
+        r._subnet_group(p.get("DBSubnetGroupName"), "AWS::RDS::DBSubnetGroup"),
+        p.get("VpcSecurityGroupIds")),
+    "AWS::ElastiCache::ReplicationGroup": lambda r, p: (
+        r._subnet_group(p.get("CacheSubnetGroupName"), "AWS::ElastiCache::SubnetGroup"),
+        p.get("SecurityGroupIds")),
+    "AWS::ElastiCache::CacheCluster": lambda r, p: (
+        r._subnet_group(p.get("CacheSubnetGroupName"), "AWS::ElastiCache::SubnetGroup"),
+        p.get("VpcSecurityGroupIds")),
+    "AWS::EFS::MountTarget": lambda r, p: ([p.get("SubnetId")], p.get("SecurityGroups")),
+    "AWS::AutoScaling::AutoScalingGroup": lambda r, p: r._asg(p),
+}
