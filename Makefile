@@ -68,9 +68,10 @@ cfn-lint:
 DEBIAN_TOOLS := $(CHROMIUM) /usr/sbin/unbound-checkconf /usr/bin/named-checkconf \
   /usr/sbin/iptables /usr/sbin/swanctl /usr/lib/ipsec/charon \
   /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so \
+  /usr/lib/ipsec/plugins/libstrongswan-openssl.so /usr/lib/ipsec/plugins/libstrongswan-gcm.so \
   /usr/bin/vtysh /usr/lib/frr/bgpd /usr/bin/shellcheck
 DEBIAN_PKGS  := chromium unbound bind9-utils iptables strongswan-swanctl \
-  strongswan-charon charon-systemd libstrongswan-extra-plugins \
+  strongswan-charon charon-systemd libstrongswan-standard-plugins libstrongswan-extra-plugins \
   libcharon-extra-plugins frr shellcheck
 
 .PHONY: debian-tools
