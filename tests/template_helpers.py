@@ -61,6 +61,39 @@ def refs_in(value: Any) -> set[str]:
     return out
 
 
+def check_handler(resources: dict[str, dict], custom_resource_lid: str) -> dict:
+    """What a custom resource served by an inline handler must have, read from
+    the template; returns the function's properties.
+
+    * no reserved concurrency (a reservation fails in an account whose
+      unreserved concurrency is at Lambda's minimum of 10);
+    * ``ServiceTimeout`` above the function's timeout by at least the age
+      after which Lambda drops a queued invocation, so every run that starts
+      answers before CloudFormation gives up, and far below the default hour;
+    * asynchronous invocations not retried and dropped when stale, in place
+      before CloudFormation first invokes the function.
+    """
+    cr = resources[custom_resource_lid]
+    fn_lid, attr = getatt(cr["Properties"]["ServiceToken"])
+    assert attr == "Arn"
+    fn = resources[fn_lid]["Properties"]
+    assert "ReservedConcurrentExecutions" not in fn
+    [config_lid] = [lid for lid, r in resources.items()
+                    if r["Type"] == "AWS::Lambda::EventInvokeConfig"
+                    and r["Properties"]["FunctionName"] == {"Ref": fn_lid}]
+    config = resources[config_lid]["Properties"]
+    assert config["Qualifier"] == "$LATEST"  # what CloudFormation's unqualified ARN invokes
+    assert config["MaximumRetryAttempts"] == 0
+    age = config["MaximumEventAgeInSeconds"]
+    assert age == 60  # Lambda's minimum
+    service_timeout = int(cr["Properties"]["ServiceTimeout"])
+    assert service_timeout > fn["Timeout"]
+    assert service_timeout >= fn["Timeout"] + age
+    assert service_timeout <= fn["Timeout"] + 120 and service_timeout < 3600
+    assert config_lid in as_list(cr.get("DependsOn", []))
+    return fn
+
+
 @dataclass
 class SynthedVpc:
     """A stack holding one BestPracticeVpc, and its synthesized template."""

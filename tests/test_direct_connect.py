@@ -1,6 +1,5 @@
-"""DirectConnectAssociation: the custom resource, its least-privilege role, and
-the handler's logic against a stubbed Direct Connect API (botocore Stubber,
-no network).
+"""DirectConnectAssociation: the custom resource and its least-privilege role
+(the handler's logic is tested in tests/test_handlers.py).
 
 The construct app is synthesized once for the module with the four cdk-nag
 packs as validation plugins:
@@ -15,18 +14,13 @@ packs as validation plugins:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from aws_cdk import App, Stack, Validations
-from botocore.stub import Stubber
 
 from stacks.connectivity import (
     DIRECT_CONNECT_CONTEXT_KEY,
@@ -39,6 +33,7 @@ from stacks.connectivity import (
 )
 from vpc_patterns import BestPracticeVpc, ConfigError
 from vpc_patterns.build.compliance import compliance_plugins
+from vpc_patterns.build.default_sg import INLINE_CODE_LIMIT
 from vpc_patterns.build.direct_connect import (
     HANDLER_SOURCE,
     HANDLER_TIMEOUT_SECONDS,
@@ -51,11 +46,11 @@ from vpc_patterns.build.vpn import SiteToSiteVpn, VirtualPrivateGateway
 from vpc_patterns.plan.direct_connect import parse_allowed_prefixes, parse_direct_connect_gateway_id
 from vpc_patterns.plan.vpn import on_premises_acl_rules
 
+from .template_helpers import check_handler
+
 DXGW = "5f294f92-bafb-4011-916d-9b0b0a1b2c3d"
 DXGW2 = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 VGW = "vgw-0123456789abcdef0"
-ASSOC = "c2b3f1a4-0d5e-4f6a-9b7c-8d9e0f1a2b3c"
-ASSOC2 = "d3c4f2b5-1e6f-4a7b-8c8d-9e0f1a2b3c4e"
 
 
 # --------------------------------------------------------------------------
@@ -138,14 +133,15 @@ def _acknowledged(root: Any) -> dict[str, set[str]]:
 
 def test_acknowledgments_are_the_unscoped_update_and_the_handler_rules(built: dict) -> None:
     """AwsSolutions IAM5 on the handler's policy (UpdateDirectConnectGateway-
-    Association has no resource-level permission); LambdaInsideVPC and
-    LambdaDLQ (NIST, HIPAA, PCI) come from inline_handler as for every
-    deploy-time handler of the library."""
+    Association has no resource-level permission); LambdaInsideVPC,
+    LambdaDLQ and LambdaConcurrency (NIST, HIPAA, PCI) come from
+    inline_handler as for every deploy-time handler of the library."""
     acks = _acknowledged(built["dx"])
     assert acks["DxWithVpn/DirectConnect/HandlerPolicy"] == {"AwsSolutions-IAM5[Resource::*]"}
     assert acks["DxWithVpn/DirectConnect/Handler"] == {
         "NIST.800.53.R5-LambdaInsideVPC", "HIPAA.Security-LambdaInsideVPC",
-        "PCI.DSS.321-LambdaInsideVPC", "NIST.800.53.R5-LambdaDLQ", "HIPAA.Security-LambdaDLQ"}
+        "PCI.DSS.321-LambdaInsideVPC", "NIST.800.53.R5-LambdaDLQ", "HIPAA.Security-LambdaDLQ",
+        "NIST.800.53.R5-LambdaConcurrency", "HIPAA.Security-LambdaConcurrency"}
     assert set(acks) == {"DxWithVpn/DirectConnect/HandlerPolicy", "DxWithVpn/DirectConnect/Handler"}
 
 
@@ -159,8 +155,10 @@ def test_custom_resource_properties_and_order(built: dict) -> None:
     assert p["VirtualGatewayId"] == {"Ref": a.lid(vpn.gateway.resource)}
     assert p["AllowedPrefixes"] == ["10.20.0.0/16"]  # default: the VPC CIDR
     assert p["ServiceToken"] == {"Fn::GetAtt": [a.lid(dx.function), "Arn"]}
-    # Associated after the gateway is attached, removed before it is detached.
-    assert res["DependsOn"] == [a.lid(vpn.gateway.attachment)]
+    # Associated after the gateway is attached, removed before it is detached
+    # (and invoked only once its invocations cannot be retried).
+    assert res["DependsOn"] == sorted([a.lid(vpn.gateway.attachment),
+                                       a.lid(dx.node.find_child("HandlerInvokeConfig"))])
 
 
 def test_wider_allowed_prefixes_and_a_gateway_by_id(built: dict) -> None:
@@ -170,17 +168,20 @@ def test_wider_allowed_prefixes_and_a_gateway_by_id(built: dict) -> None:
         "Ref": b.lid(built["gw"].resource)}
     by_id = b.res(built["dx_id"].resource)
     assert by_id["Properties"]["VirtualGatewayId"] == VGW
-    assert "DependsOn" not in by_id
+    assert by_id["DependsOn"] == [b.lid(built["dx_id"].node.find_child("HandlerInvokeConfig"))]
 
 
 def test_handler_function(built: dict) -> None:
     a: Built = built["a"]
     fn = a.props(built["dx"].function)
     assert fn["Code"]["ZipFile"] == HANDLER_SOURCE.read_text()
-    assert len(fn["Code"]["ZipFile"]) <= 4096
+    assert len(fn["Code"]["ZipFile"]) <= INLINE_CODE_LIMIT
     assert fn["Timeout"] == HANDLER_TIMEOUT_SECONDS == 900
     assert fn["Runtime"].startswith("python3.") and fn["Handler"] == "index.handler"
-    assert fn["ReservedConcurrentExecutions"] == 1
+    assert "ReservedConcurrentExecutions" not in fn
+    assert check_handler(a.tpl["Resources"], a.lid(built["dx"].resource)) == fn
+    # CloudFormation fails the association at 16 minutes if the answer is lost.
+    assert a.props(built["dx"].resource)["ServiceTimeout"] == "960"
     logs = a.tpl["Resources"][fn["LoggingConfig"]["LogGroup"]["Ref"]]["Properties"]
     # The network's logs key (rotation on) encrypts the handler's log group.
     assert logs["KmsKeyId"] == {"Fn::GetAtt": [a.lid(built["net"].logs_key), "Arn"]}
@@ -332,222 +333,3 @@ def test_construct_errors_name_the_value(cdk_context: dict) -> None:
         with pytest.raises(ConfigError, match=re.escape(message)):
             DirectConnectAssociation(stack, "Dx", **args)
     assert stack.node.try_find_child("Dx") is None
-
-
-# --------------------------------------------------------------------------
-# The handler, against a stubbed Direct Connect API
-# --------------------------------------------------------------------------
-
-
-def _load_handler() -> Any:
-    spec = importlib.util.spec_from_file_location("dx_handler_under_test", HANDLER_SOURCE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-class Context:
-    """A Lambda context whose remaining time drops by ``step`` ms per call."""
-
-    def __init__(self, remaining_ms: int = 900_000, step: int = 15_000) -> None:
-        self.remaining, self.step = remaining_ms, step
-
-    def get_remaining_time_in_millis(self) -> int:
-        self.remaining -= self.step
-        return self.remaining
-
-
-@dataclass
-class Harness:
-    module: Any
-    stub: Stubber
-    responses: list[dict]
-    sleeps: list[float]
-
-    def event(self, kind: str, props: dict | None = None, old: dict | None = None,
-              physical: str | None = None) -> dict:
-        e = {"RequestType": kind, "ResponseURL": "https://cloudformation-custom-resource.invalid/r",
-             "StackId": "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1",
-             "RequestId": "req-1", "LogicalResourceId": "DirectConnect",
-             "ResourceProperties": props or PROPS}
-        if old is not None:
-            e["OldResourceProperties"] = old
-        if physical is not None:
-            e["PhysicalResourceId"] = physical
-        return e
-
-    def run(self, event: dict, ctx: Context | None = None) -> dict:
-        self.module.handler(event, ctx or Context())
-        self.stub.assert_no_pending_responses()
-        assert len(self.responses) == 1
-        return self.responses.pop()
-
-
-PROPS = {"ServiceToken": "arn:aws:lambda:us-east-1:111122223333:function:f",
-         "DirectConnectGatewayId": DXGW, "VirtualGatewayId": VGW,
-         "AllowedPrefixes": ["10.20.0.0/16"]}
-
-
-@pytest.fixture
-def harness(monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
-    module = _load_handler()
-    client = boto3.client("directconnect", region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
-    module.DX[:] = [client]
-    responses: list[dict] = []
-    sleeps: list[float] = []
-
-    def urlopen(req: Any, timeout: float) -> None:
-        assert req.get_method() == "PUT" and req.full_url.startswith("https://cloudformation-")
-        responses.append(json.loads(req.data))
-
-    monkeypatch.setattr(module.urllib.request, "urlopen", urlopen)
-    monkeypatch.setattr(module.time, "sleep", sleeps.append)
-    with Stubber(client) as stub:
-        yield Harness(module, stub, responses, sleeps)
-
-
-def _assoc(state: str, aid: str = ASSOC, prefixes: list[str] | None = None,
-           error: str | None = None) -> dict:
-    a = {"associationId": aid, "associationState": state, "directConnectGatewayId": DXGW,
-         "virtualGatewayId": VGW,
-         "allowedPrefixesToDirectConnectGateway": [
-             {"cidr": c} for c in prefixes or ["10.20.0.0/16"]]}
-    if error:
-        a["stateChangeError"] = error
-    return a
-
-
-def _describe(stub: Stubber, *states: str, aid: str = ASSOC, gw: str = DXGW) -> None:
-    for s in states:
-        body = {"directConnectGatewayAssociations": [] if s == "gone" else [_assoc(s, aid)]}
-        stub.add_response("describe_direct_connect_gateway_associations", body,
-                          {"directConnectGatewayId": gw, "associationId": aid})
-
-
-def test_create_associates_and_waits_for_associated(harness: Harness) -> None:
-    harness.stub.add_response(
-        "create_direct_connect_gateway_association",
-        {"directConnectGatewayAssociation": _assoc("associating")},
-        {"directConnectGatewayId": DXGW, "virtualGatewayId": VGW,
-         "addAllowedPrefixesToDirectConnectGateway": [{"cidr": "10.20.0.0/16"}]})
-    _describe(harness.stub, "associating", "associating", "associated")
-    r = harness.run(harness.event("Create"))
-    assert (r["Status"], r["PhysicalResourceId"], r["Data"]) == (
-        "SUCCESS", ASSOC, {"AssociationId": ASSOC})
-    assert harness.sleeps == [harness.module.POLL_S] * 2
-
-
-def test_create_that_never_completes_fails_before_the_timeout_with_the_id(
-        harness: Harness) -> None:
-    """FAILED with the association id, so the rollback's Delete removes it."""
-    harness.stub.add_response(
-        "create_direct_connect_gateway_association",
-        {"directConnectGatewayAssociation": _assoc("associating")}, None)
-    # 80 s, 65 s, 50 s left: poll again; 35 s left (< 45 s margin): give up.
-    _describe(harness.stub, *["associating"] * 4)
-    r = harness.run(harness.event("Create"), Context(remaining_ms=95_000, step=15_000))
-    assert r["Status"] == "FAILED" and r["PhysicalResourceId"] == ASSOC
-    assert len(harness.sleeps) == 3
-    assert "still associating, not associated, at the timeout" in r["Reason"]
-
-
-def test_create_reports_the_state_change_error(harness: Harness) -> None:
-    harness.stub.add_response(
-        "create_direct_connect_gateway_association",
-        {"directConnectGatewayAssociation": _assoc("associating")}, None)
-    harness.stub.add_response(
-        "describe_direct_connect_gateway_associations",
-        {"directConnectGatewayAssociations": [_assoc("associating", error="prefix overlap")]},
-        None)
-    r = harness.run(harness.event("Create"))
-    assert r["Status"] == "FAILED" and "prefix overlap" in r["Reason"]
-
-
-def test_create_api_error_is_reported_and_nothing_is_left_to_delete(harness: Harness) -> None:
-    harness.stub.add_client_error(
-        "create_direct_connect_gateway_association", "DirectConnectClientException",
-        "The virtual private gateway is already associated")
-    r = harness.run(harness.event("Create"))
-    assert r["Status"] == "FAILED" and "already associated" in r["Reason"]
-    assert r["PhysicalResourceId"] == "none-req-1"
-    # The rollback's Delete of that id calls nothing.
-    r = harness.run(harness.event("Delete", physical=r["PhysicalResourceId"]))
-    assert r["Status"] == "SUCCESS"
-
-
-def test_update_of_prefixes_adds_and_removes_only_the_difference(harness: Harness) -> None:
-    old = {**PROPS, "AllowedPrefixes": ["10.20.0.0/16", "10.0.0.0/8"]}
-    new = {**PROPS, "AllowedPrefixes": ["10.20.0.0/16", "10.20.0.0/15"]}
-    harness.stub.add_response(
-        "update_direct_connect_gateway_association",
-        {"directConnectGatewayAssociation": _assoc("updating")},
-        {"associationId": ASSOC,
-         "addAllowedPrefixesToDirectConnectGateway": [{"cidr": "10.20.0.0/15"}],
-         "removeAllowedPrefixesToDirectConnectGateway": [{"cidr": "10.0.0.0/8"}]})
-    _describe(harness.stub, "updating", "associated")
-    r = harness.run(harness.event("Update", new, old, ASSOC))
-    assert (r["Status"], r["PhysicalResourceId"]) == ("SUCCESS", ASSOC)
-
-
-def test_update_without_a_change_calls_nothing(harness: Harness) -> None:
-    r = harness.run(harness.event("Update", PROPS, dict(PROPS), ASSOC))
-    assert (r["Status"], r["PhysicalResourceId"]) == ("SUCCESS", ASSOC)
-
-
-def test_update_to_another_gateway_disassociates_first(harness: Harness) -> None:
-    new = {**PROPS, "DirectConnectGatewayId": DXGW2}
-    _describe(harness.stub, "associated")  # old association, on the old gateway
-    harness.stub.add_response("delete_direct_connect_gateway_association",
-                              {"directConnectGatewayAssociation": _assoc("disassociating")},
-                              {"associationId": ASSOC})
-    _describe(harness.stub, "disassociating", "disassociated")
-    harness.stub.add_response(
-        "create_direct_connect_gateway_association",
-        {"directConnectGatewayAssociation": {**_assoc("associating", ASSOC2),
-                                             "directConnectGatewayId": DXGW2}},
-        {"directConnectGatewayId": DXGW2, "virtualGatewayId": VGW,
-         "addAllowedPrefixesToDirectConnectGateway": [{"cidr": "10.20.0.0/16"}]})
-    _describe(harness.stub, "associated", aid=ASSOC2, gw=DXGW2)
-    r = harness.run(harness.event("Update", new, dict(PROPS), ASSOC))
-    # A new physical id: CloudFormation's cleanup then deletes the old one (gone already).
-    assert (r["Status"], r["PhysicalResourceId"]) == ("SUCCESS", ASSOC2)
-
-
-def test_delete_disassociates_and_waits(harness: Harness) -> None:
-    _describe(harness.stub, "associated")
-    harness.stub.add_response("delete_direct_connect_gateway_association",
-                              {"directConnectGatewayAssociation": _assoc("disassociating")},
-                              {"associationId": ASSOC})
-    _describe(harness.stub, "disassociating", "gone")
-    r = harness.run(harness.event("Delete", physical=ASSOC))
-    assert (r["Status"], r["PhysicalResourceId"]) == ("SUCCESS", ASSOC)
-
-
-def test_delete_of_an_association_already_gone_succeeds(harness: Harness) -> None:
-    harness.stub.add_client_error("describe_direct_connect_gateway_associations",
-                                  "DirectConnectClientException", "not found")
-    r = harness.run(harness.event("Delete", physical=ASSOC))
-    assert r["Status"] == "SUCCESS"
-
-
-def test_delete_while_disassociating_only_waits(harness: Harness) -> None:
-    _describe(harness.stub, "disassociating", "disassociated")
-    r = harness.run(harness.event("Delete", physical=ASSOC))
-    assert r["Status"] == "SUCCESS"
-
-
-def test_access_denied_is_not_mistaken_for_not_found(harness: Harness) -> None:
-    harness.stub.add_client_error("describe_direct_connect_gateway_associations",
-                                  "AccessDeniedException", "not authorized", 400)
-    r = harness.run(harness.event("Delete", physical=ASSOC))
-    assert r["Status"] == "FAILED" and "not authorized" in r["Reason"]
-
-
-def test_handler_client_is_made_lazily() -> None:
-    """Importing the handler makes no client (no region or credentials are
-    needed until CloudFormation calls it)."""
-    module = _load_handler()
-    assert module.DX == []
-    assert Path(module.__file__) == HANDLER_SOURCE

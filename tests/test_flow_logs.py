@@ -163,7 +163,8 @@ RAW_FINDINGS = {
     "Network/RestrictDefaultSecurityGroup/Handler": {
         "NIST.800.53.R5-LambdaInsideVPC", "HIPAA.Security-LambdaInsideVPC",
         "PCI.DSS.321-LambdaInsideVPC",
-        "NIST.800.53.R5-LambdaDLQ", "HIPAA.Security-LambdaDLQ"},
+        "NIST.800.53.R5-LambdaDLQ", "HIPAA.Security-LambdaDLQ",
+        "NIST.800.53.R5-LambdaConcurrency", "HIPAA.Security-LambdaConcurrency"},
 }
 
 

@@ -1,6 +1,7 @@
 """VpcPeering: routes both ways across two stacks, external peers (another
 account, another region), DNS resolution, the overlap registry, ACL rules for
-peer-opened flows, and the DNS handler's API calls.
+peer-opened flows (the DNS handler's API calls are tested in
+tests/test_handlers.py).
 
 One app, synthesized once for the module with the four cdk-nag packs as
 validation plugins (synthesis raises on any unacknowledged finding), every
@@ -23,7 +24,6 @@ Expectations come from the network plans, never from synthesized output.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +36,7 @@ from aws_cdk.assertions import Annotations, Match
 
 from vpc_patterns import BestPracticeVpc, ConfigError, NatProvider, Tier, plan_network
 from vpc_patterns.build.compliance import compliance_plugins
+from vpc_patterns.build.default_sg import HANDLER_TIMEOUT_SECONDS
 from vpc_patterns.build.endpoints import InterfaceEndpoints
 from vpc_patterns.build.eni import ExtraNetworkInterface
 from vpc_patterns.build.peering import HANDLER_SOURCE, VpcPeering
@@ -45,6 +46,7 @@ from vpc_patterns.plan.peering import PEER_ACL_FIRST_NUMBER, PeerVpc, peer_acl_r
 from vpc_patterns.plan.security_groups import SecurityGroupSpec, SgRule
 
 from .nag_helpers import findings_by_path, switch_off_acknowledgments
+from .template_helpers import check_handler
 
 OTHER_ACCOUNT = "222233334444"
 ROLE = f"arn:aws:iam::{OTHER_ACCOUNT}:role/PeeringAccepter"
@@ -201,6 +203,10 @@ def test_dns_custom_resource_sets_both_sides_for_networks_of_the_app(built: Buil
     assert props["PeeringConnectionId"] == {"Ref": built.lid(pe.connection)}
     assert props["Sides"] == [{"Side": "Requester", "Region": {"Ref": "AWS::Region"}},
                               {"Side": "Accepter", "Region": {"Ref": "AWS::Region"}}]
+    [lid] = [k for k in cr if k.startswith("AToB")]
+    fn = check_handler(built.tpl["Requester"]["Resources"], lid)
+    assert fn["Timeout"] == HANDLER_TIMEOUT_SECONDS
+    assert props["ServiceTimeout"] == str(HANDLER_TIMEOUT_SECONDS + 60)
 
 
 def test_dns_handler_may_only_modify_this_peering(built: Built) -> None:
@@ -487,137 +493,8 @@ def test_peer_vpc_validation(kwargs: dict, message: str) -> None:
 
 
 # --------------------------------------------------------------------------
-# The DNS handler: which API calls it makes (a recording client), and that
-# the real API model accepts them (moto, in process)
-# --------------------------------------------------------------------------
-
-
-def _load_handler() -> Any:
-    spec = importlib.util.spec_from_file_location("peering_dns_handler", HANDLER_SOURCE)
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    module.PAUSE = 0
-    return module
-
-
-class _ClientError(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.response = {"Error": {"Code": code}}
-
-
-class _Recorder:
-    def __init__(self, failures: list[str] | None = None) -> None:
-        self.calls: list[tuple[str, dict]] = []
-        self.failures = list(failures or [])
-
-    def client(self, service: str, region_name: str) -> Any:
-        rec = self
-
-        class _Exceptions:
-            ClientError = _ClientError
-
-        class _Client:
-            exceptions = _Exceptions
-
-            def modify_vpc_peering_connection_options(self, **kw: Any) -> dict:
-                rec.calls.append((region_name, kw))
-                if rec.failures:
-                    raise _ClientError(rec.failures.pop(0))
-                return {}
-
-        assert service == "ec2"
-        return _Client()
-
-
-def _event(kind: str, sides: list[dict]) -> dict:
-    return {"RequestType": kind, "ResponseURL": "https://example.invalid/r", "StackId": "s",
-            "RequestId": "r", "LogicalResourceId": "Dns", "PhysicalResourceId": "pcx-1-dns",
-            "ResourceProperties": {"PeeringConnectionId": "pcx-1", "Sides": sides}}
-
-
-SIDES = [{"Side": "Requester", "Region": "us-east-1"},
-         {"Side": "Accepter", "Region": "eu-central-1"}]
-
-
-@pytest.fixture()
-def handler(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[dict]]:
-    module = _load_handler()
-    sent: list[dict] = []
-    monkeypatch.setattr(module.urllib.request, "urlopen",
-                        lambda req, timeout: sent.append(json.loads(req.data)))
-    return module, sent
-
-
-def test_handler_turns_each_side_on_in_its_own_region(handler: tuple) -> None:
-    module, sent = handler
-    rec = _Recorder(failures=["InvalidStateTransition"])  # still provisioning: retried
-    module.boto3 = type("B", (), {"client": staticmethod(rec.client)})
-    module.handler(_event("Create", SIDES), None)
-    assert rec.calls == [
-        ("us-east-1", {"VpcPeeringConnectionId": "pcx-1", "RequesterPeeringConnectionOptions":
-                       {"AllowDnsResolutionFromRemoteVpc": True}}),
-        ("us-east-1", {"VpcPeeringConnectionId": "pcx-1", "RequesterPeeringConnectionOptions":
-                       {"AllowDnsResolutionFromRemoteVpc": True}}),
-        ("eu-central-1", {"VpcPeeringConnectionId": "pcx-1", "AccepterPeeringConnectionOptions":
-                          {"AllowDnsResolutionFromRemoteVpc": True}}),
-    ]
-    assert sent[-1]["Status"] == "SUCCESS" and sent[-1]["PhysicalResourceId"] == "pcx-1-dns"
-
-
-def test_handler_turns_it_off_on_delete_and_tolerates_a_gone_peering(handler: tuple) -> None:
-    module, sent = handler
-    rec = _Recorder(failures=["InvalidVpcPeeringConnectionID.NotFound"])
-    module.boto3 = type("B", (), {"client": staticmethod(rec.client)})
-    module.handler(_event("Delete", SIDES), None)
-    assert [c[1].get("AccepterPeeringConnectionOptions",
-                     c[1].get("RequesterPeeringConnectionOptions")) for c in rec.calls] == [
-        {"AllowDnsResolutionFromRemoteVpc": False}] * 2
-    assert sent[-1]["Status"] == "SUCCESS"
-
-
-def test_handler_reports_failure_after_retries(handler: tuple) -> None:
-    module, sent = handler
-    rec = _Recorder(failures=["UnauthorizedOperation"] * module.ATTEMPTS)
-    module.boto3 = type("B", (), {"client": staticmethod(rec.client)})
-    module.handler(_event("Update", SIDES[:1]), None)
-    assert len(rec.calls) == module.ATTEMPTS
-    assert sent[-1]["Status"] == "FAILED" and "UnauthorizedOperation" in sent[-1]["Reason"]
-
-
-def test_handler_calls_match_the_ec2_api(handler: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Against moto in process: the parameters are accepted by the real API
-    model and the options read back as set."""
-    import boto3
-    from moto import mock_aws
-
-    module, sent = handler
-    for var, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                       ("AWS_DEFAULT_REGION", "us-east-1")):
-        monkeypatch.setenv(var, value)
-    with mock_aws():
-        ec2c = boto3.client("ec2", region_name="us-east-1")
-        a = ec2c.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
-        b = ec2c.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
-        pcx = ec2c.create_vpc_peering_connection(VpcId=a, PeerVpcId=b)["VpcPeeringConnection"]
-        pid = pcx["VpcPeeringConnectionId"]
-        ec2c.accept_vpc_peering_connection(VpcPeeringConnectionId=pid)
-        module.boto3 = boto3
-        event = _event("Create", [{"Side": "Requester", "Region": "us-east-1"},
-                                  {"Side": "Accepter", "Region": "us-east-1"}])
-        event["ResourceProperties"]["PeeringConnectionId"] = pid
-        module.handler(event, None)
-        assert sent[-1]["Status"] == "SUCCESS", sent[-1]
-        [got] = ec2c.describe_vpc_peering_connections(
-            VpcPeeringConnectionIds=[pid])["VpcPeeringConnections"]
-        for side in ("RequesterVpcInfo", "AccepterVpcInfo"):
-            assert got[side]["PeeringOptions"]["AllowDnsResolutionFromRemoteVpc"] is True
-
-
-# --------------------------------------------------------------------------
 # Negative control: the packs are live on these constructs, and the only
-# acknowledgments they rely on are the DNS handler's two (from inline_handler)
+# acknowledgments they rely on are the DNS handler's three (from inline_handler)
 # --------------------------------------------------------------------------
 
 
@@ -642,7 +519,8 @@ def test_packs_are_live_and_only_the_dns_handler_needs_acknowledgments(
     found = {path: rules for path, rules in findings_by_path(tmp_path, "Raw").items()
              if path.split("/")[0] in ("Peering", "Endpoints", "Eni")}
     packs = {"LambdaInsideVPC": ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"),
-             "LambdaDLQ": ("NIST.800.53.R5", "HIPAA.Security")}
+             "LambdaDLQ": ("NIST.800.53.R5", "HIPAA.Security"),
+             "LambdaConcurrency": ("NIST.800.53.R5", "HIPAA.Security")}
     assert found == {"Peering/DnsHandler": {f"{p}-{r}" for r, ps in packs.items() for p in ps}}
 
 

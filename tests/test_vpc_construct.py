@@ -17,12 +17,14 @@ from aws_cdk.assertions import Template
 
 import vpc_patterns
 from vpc_patterns import BestPracticeVpc, ConfigError, SubnetKind, Tier, default_tiers
+from vpc_patterns.build.default_sg import HANDLER_TIMEOUT_SECONDS
 from vpc_patterns.plan.flow_logs import plan_builtin_flow_log
 
 from .template_helpers import (
     SynthedVpc,
     as_list,
     az_select_index,
+    check_handler,
     getatt,
     ref,
     statements,
@@ -741,7 +743,13 @@ def test_default_sg_handler_is_small_and_logs_encrypted(d: Synth):
     fn_lid, _ = getatt(cr["Properties"]["ServiceToken"])
     fn = d.props(fn_lid)
     assert fn["Runtime"] == "python3.14"
-    assert fn["ReservedConcurrentExecutions"] == 1
+    # No reserved concurrency (it fails in new accounts), a ServiceTimeout
+    # above the function's timeout, invocations never retried or run stale.
+    assert "ReservedConcurrentExecutions" not in fn
+    cr_lid, _ = d.only("Custom::VpcRestrictDefaultSG")
+    assert check_handler(d.res, cr_lid) == fn
+    assert fn["Timeout"] == HANDLER_TIMEOUT_SECONDS
+    assert cr["Properties"]["ServiceTimeout"] == str(HANDLER_TIMEOUT_SECONDS + 60)
     assert "ZipFile" in fn["Code"], "inline code: no asset, no bundling"
     group_lid = ref(fn["LoggingConfig"]["LogGroup"])
     group = d.res[group_lid]

@@ -27,6 +27,7 @@ RULE_PACKS: dict[str, tuple[str, ...]] = {
     "VPCDefaultSecurityGroupClosed": (NIST, HIPAA, PCI),
     "LambdaInsideVPC": (NIST, HIPAA, PCI),
     "LambdaDLQ": (NIST, HIPAA),
+    "LambdaConcurrency": (NIST, HIPAA),
     "S3DefaultEncryptionKMS": (NIST, HIPAA, PCI),
     "S3BucketReplicationEnabled": (NIST, HIPAA, PCI),
 }

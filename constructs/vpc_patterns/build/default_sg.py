@@ -5,14 +5,16 @@ property to change its rules, so the only way is an API call at deploy time.
 A small inline Lambda function (no asset, no bundling, so synthesis needs no
 Docker and no network) revokes the two default rules on create, and restores
 them on delete so that removing this construct gives back the AWS default.
-Its role may touch only this one security group.
+Its role may touch only this one security group. A group that does not exist
+fails a create or update; on delete it counts as already restored.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from aws_cdk import CustomResource, RemovalPolicy, Stack
+from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -26,15 +28,38 @@ HANDLER_SOURCE = Path(__file__).with_name("handlers") / "default_sg.py"
 HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
 #: Log retention of the handler's own logs: it runs once per deploy.
 HANDLER_LOG_RETENTION_DAYS = 365
-#: CloudFormation's limit for inline (ZipFile) code.
-INLINE_CODE_LIMIT = 4096
+#: Largest inline (ZipFile) handler source, in characters. CloudFormation's
+#: own limit was 4096 characters until 2022; it is now the 4 MB of the zip it
+#: makes (AWS::Lambda::Function Code.ZipFile), but every copy of a handler is
+#: template text, counted against the template's 1 MB, so the library keeps
+#: each handler small.
+INLINE_CODE_LIMIT = 16384
+#: Lambda timeout of a handler, unless the construct needs longer: each
+#: handler stops its work and answers FAILED before it.
+HANDLER_TIMEOUT_SECONDS = 120
+#: Age after which Lambda drops a queued invocation instead of running it
+#: (CloudFormation invokes handlers asynchronously; 60 s is Lambda's minimum).
+#: With no retries of a failed invocation either, a handler never runs after
+#: CloudFormation has given up on it (see :func:`handler_resource`).
+HANDLER_MAX_EVENT_AGE_SECONDS = 60
 
 
 def inline_handler(scope: Construct, id: str, *, source: Path, description: str,
                    logs_key: kms.IKey, removal_policy: RemovalPolicy,
-                   statements: list[iam.PolicyStatement]) -> lambda_.CfnFunction:
+                   statements: list[iam.PolicyStatement],
+                   timeout: int = HANDLER_TIMEOUT_SECONDS) -> lambda_.CfnFunction:
     """A Lambda function from an inline Python file, with its own encrypted log
-    group and a role holding only ``statements`` plus writing its own logs."""
+    group and a role holding only ``statements`` plus writing its own logs.
+
+    No reserved concurrency: a reservation comes out of the account's
+    unreserved pool, which Lambda refuses to take below its minimum (10); a
+    new or low-quota account is at that minimum, so even a reservation of 1
+    fails the deploy ("below its minimum value of [10]"). The function's
+    asynchronous invocations are not retried and expire after
+    :data:`HANDLER_MAX_EVENT_AGE_SECONDS` (``{id}InvokeConfig``): a handler
+    answers every request itself, and one that did not (a crash) must not run
+    again after CloudFormation has stopped waiting (a Create run after the
+    rollback's Delete would leave what it made behind)."""
     log_group = logs.LogGroup(
         scope, f"{id}Logs",
         encryption_key=logs_key,
@@ -68,15 +93,21 @@ def inline_handler(scope: Construct, id: str, *, source: Path, description: str,
         runtime=HANDLER_RUNTIME.name,
         handler="index.handler",
         code=lambda_.CfnFunction.CodeProperty(zip_file=source_text),
-        timeout=120,
+        timeout=timeout,
         memory_size=128,
         role=role.role_arn,
         logging_config=lambda_.CfnFunction.LoggingConfigProperty(
             log_group=log_group.log_group_name, log_format="Text"),
-        reserved_concurrent_executions=1,
     )
     # The function may run only once its permissions are attached.
     fn.node.add_dependency(policy)
+    lambda_.CfnEventInvokeConfig(
+        scope, f"{id}InvokeConfig",
+        function_name=fn.ref,
+        qualifier="$LATEST",
+        maximum_retry_attempts=0,
+        maximum_event_age_in_seconds=HANDLER_MAX_EVENT_AGE_SECONDS,
+    )
     acknowledge_in_packs(
         fn, "LambdaInsideVPC",
         "This deploy-time handler only calls the EC2 API once per stack operation; "
@@ -87,7 +118,43 @@ def inline_handler(scope: Construct, id: str, *, source: Path, description: str,
         "Invoked only by CloudFormation as a custom resource: a failure is reported "
         "to the stack operation, which fails and rolls back, so no event is lost.",
     )
+    acknowledge_in_packs(
+        fn, "LambdaConcurrency",
+        "Runs once per stack operation, invoked only by CloudFormation. Reserved concurrency "
+        "comes out of the account's unreserved pool, which Lambda refuses to take below its "
+        "minimum (10); a new or low-quota account is at that minimum, so even a reservation "
+        "of 1 fails the deploy.",
+    )
     return fn
+
+
+def handler_resource(scope: Construct, id: str, *, function: lambda_.CfnFunction,
+                     resource_type: str, properties: dict[str, Any]) -> CustomResource:
+    """The custom resource that ``function`` (from :func:`inline_handler`) serves.
+
+    Its ``ServiceTimeout`` is the function's timeout plus
+    :data:`HANDLER_MAX_EVENT_AGE_SECONDS`: the latest a handler's answer can
+    come (it may wait that long in Lambda's queue, then runs at most its
+    timeout). If the answer is lost, CloudFormation fails the operation then,
+    not after its default hour. CloudFormation also passes ``ServiceTimeout``
+    to the handler among the resource properties; the handlers read only
+    their own."""
+    timeout = function.timeout
+    if not isinstance(timeout, int):
+        raise TypeError(f"{function.node.path} has no timeout in seconds: {timeout!r}")
+    resource = CustomResource(
+        scope, id,
+        service_token=function.attr_arn,
+        service_timeout=Duration.seconds(timeout + HANDLER_MAX_EVENT_AGE_SECONDS),
+        resource_type=resource_type,
+        properties=properties,
+    )
+    # Invoked only once its invocations can no longer be retried.
+    owner = function.node.scope
+    if owner is None:  # pragma: no cover - a CfnFunction always has a scope
+        raise TypeError(f"{function} has no scope")
+    resource.node.add_dependency(owner.node.find_child(f"{function.node.id}InvokeConfig"))
+    return resource
 
 
 class RestrictDefaultSecurityGroup(Construct):
@@ -117,9 +184,9 @@ class RestrictDefaultSecurityGroup(Construct):
                 )
             ],
         )
-        self.resource = CustomResource(
+        self.resource = handler_resource(
             self, "Resource",
-            service_token=self.function.attr_arn,
+            function=self.function,
             resource_type="Custom::VpcRestrictDefaultSG",
             properties={"DefaultSecurityGroupId": security_group_id},
         )

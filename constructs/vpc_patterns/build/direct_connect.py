@@ -5,27 +5,36 @@ CloudFormation has no Direct Connect resources, so the association is a
 custom resource: a small inline Lambda function
 (``handlers/direct_connect.py``, built by
 :func:`~vpc_patterns.build.default_sg.inline_handler`: Python, its own encrypted log
-group, reserved concurrency 1, a customer-managed policy) that calls the
-Direct Connect API:
+group, a customer-managed policy, no retries of a failed invocation) that
+calls the Direct Connect API:
 
-* Create: ``CreateDirectConnectGatewayAssociation`` (``virtualGatewayId``,
-  ``addAllowedPrefixesToDirectConnectGateway``), then polls
-  ``DescribeDirectConnectGatewayAssociations`` until the state is
-  ``associated``.
-* Update: new allowed prefixes go through
+* Create: looks for an association of the same two gateways
+  (``DescribeDirectConnectGatewayAssociations`` by Direct Connect gateway
+  and virtual gateway) and adopts it -- a Create that CloudFormation sends
+  again after a lost answer finds the first one instead of orphaning it; a
+  virtual private gateway has at most one association anyway. Otherwise
+  ``CreateDirectConnectGatewayAssociation`` (``virtualGatewayId``,
+  ``addAllowedPrefixesToDirectConnectGateway``). Then it polls until the
+  state is ``associated`` and sets the allowed prefixes if they differ.
+* Update: the allowed prefixes are brought to the new list with
   ``UpdateDirectConnectGatewayAssociation`` (add/remove) and wait for
-  ``associated``; another gateway pair disassociates the old association
-  first (a virtual private gateway takes one Direct Connect gateway), then
-  associates the new one.
+  ``associated``; another gateway pair disassociates the old pair's
+  association first (a virtual private gateway takes one Direct Connect
+  gateway), then associates the new one (a new physical id).
 * Delete: ``DeleteDirectConnectGatewayAssociation``, waiting for
-  ``disassociated`` so the gateway can then be detached and deleted.
+  ``disassociated`` so the gateway can then be detached and deleted. The
+  association counts as already gone only when the API says so: not found
+  (``DirectConnectClientException`` saying "not found" or "does not exist")
+  or in state ``disassociated``; any other error answers FAILED, so the
+  gateway is never detached under a live association.
 
-Every wait is bounded by the function's timeout
-(:data:`HANDLER_TIMEOUT_SECONDS`, Lambda's maximum): 45 s before it, the
-handler answers FAILED with the association's state instead of letting
-CloudFormation wait an hour for an answer that never comes. An association
-created before a failed wait is reported with its id, so the rollback
-deletes it.
+Every wait, and every retry of throttling or transient errors, is bounded by
+the function's timeout (:data:`HANDLER_TIMEOUT_SECONDS`, Lambda's maximum):
+40 to 60 s before it the handler stops and answers FAILED with the
+association's state, and the custom resource's ``ServiceTimeout`` fails the
+operation if even that answer is lost, instead of CloudFormation waiting an
+hour. An association created before a failed wait is reported with its id,
+so the rollback deletes it.
 
 How the pieces fit
 ------------------
@@ -62,14 +71,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aws_cdk import CustomResource, RemovalPolicy, Stack, Token
+from aws_cdk import RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from vpc_patterns.build.compliance import acknowledge
-from vpc_patterns.build.default_sg import inline_handler
+from vpc_patterns.build.default_sg import handler_resource, inline_handler
 from vpc_patterns.build.keys import logs_key
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.direct_connect import (
@@ -86,7 +95,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 HANDLER_SOURCE = Path(__file__).with_name("handlers") / "direct_connect.py"
 #: Lambda's maximum: an association usually completes in a few minutes, but
-#: AWS gives no bound; the handler answers FAILED 45 s before this.
+#: AWS gives no bound; the handler answers FAILED 40 to 60 s before this.
 HANDLER_TIMEOUT_SECONDS = 900
 RESOURCE_TYPE = "Custom::DirectConnectGatewayAssociation"
 #: Direct Connect API actions that accept the gateway's ARN as resource.
@@ -206,13 +215,13 @@ class DirectConnectAssociation(Construct):
                 iam.PolicyStatement(actions=list(SCOPED_ACTIONS), resources=[dx_arn]),
                 iam.PolicyStatement(actions=list(UNSCOPED_ACTIONS), resources=["*"]),
             ],
+            timeout=HANDLER_TIMEOUT_SECONDS,
         )
-        self.function.timeout = HANDLER_TIMEOUT_SECONDS
         acknowledge(self.node.find_child("HandlerPolicy"), "AwsSolutions-IAM5[Resource::*]",
                     _IAM5_REASON)
-        self.resource = CustomResource(
+        self.resource = handler_resource(
             self, "Resource",
-            service_token=self.function.attr_arn,
+            function=self.function,
             resource_type=RESOURCE_TYPE,
             properties={
                 "DirectConnectGatewayId": dx_id,

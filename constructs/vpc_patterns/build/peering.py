@@ -65,7 +65,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from vpc_patterns.build.default_sg import inline_handler
+from vpc_patterns.build.default_sg import handler_resource, inline_handler
 from vpc_patterns.build.keys import logs_key
 from vpc_patterns.build.netref import WeakRegistry, require_network
 from vpc_patterns.build.routes import render_route
@@ -278,9 +278,9 @@ class VpcPeering(Construct):
                 resources=arns,
             )],
         )
-        return CustomResource(
+        return handler_resource(
             self, "Dns",
-            service_token=fn.attr_arn,
+            function=fn,
             resource_type="Custom::VpcPeeringDns",
             properties={"PeeringConnectionId": self.connection.ref, "Sides": sides},
         )

@@ -23,8 +23,9 @@ MAX_STACK_RESOURCES = 500
 
 #: The flow log, its log group, its role and the role's policy.
 _FLOW_LOG = 4
-#: The default-SG custom resource, its function, role, policy and log group.
-_DEFAULT_SG_RESTRICTION = 5
+#: The default-SG custom resource, its function, the function's invoke
+#: config, role, policy and log group.
+_DEFAULT_SG_RESTRICTION = 6
 
 
 def count_vpc_resources(
