@@ -189,6 +189,10 @@ def configured_retention(group: IConstruct, days: int | None, option: str) -> No
              guard=["CT.CLOUDWATCH.PR.2"])
 
 
+#: The violation :class:`ControlTowerChecks` reports when cfn-guard fails.
+GUARD_DID_NOT_RUN = "cfn-guard-did-not-run"
+
+
 @jsii.implements(IPolicyValidationPlugin)
 class ControlTowerChecks:
     """AWS Control Tower's proactive controls as a validation plugin: the
@@ -241,10 +245,17 @@ class ControlTowerChecks:
         try:
             beta = inner.validate(context)
         except Exception as err:
-            # A plugin that raises counts as "failure" in the report but does
-            # not stop synthesis: stop it here, a gate that did not run passed
-            # nothing.
-            raise SystemExit(f"[{GUARD_PLUGIN}] cfn-guard did not run: {err}") from err
+            # A plugin that raises is reported as "failure" but does not stop
+            # synthesis (aws-cdk-lib 2.275): a gate that did not run passed
+            # nothing, so fail with a violation of its own.
+            print(f"[{GUARD_PLUGIN}] cfn-guard did not run: {err}", file=sys.stderr)
+            return PolicyValidationPluginReport(success=False, violations=[PolicyViolation(
+                rule_name=GUARD_DID_NOT_RUN, description=f"cfn-guard did not run: {err}",
+                fix="Reinstall cdklabs-cdk-validator-cfnguard (its bundle has the binary)",
+                violating_resources=[PolicyViolatingResource(
+                    template_path=path, locations=["Resources"])
+                    for path in context.template_paths],
+            )])
         print(f"[{GUARD_PLUGIN}] {len(run)} of {len(self.rules)} Control Tower rules apply to "
               f"the resource types of {len(templates)} templates; "
               f"{len(beta.violations)} findings before acknowledgments", file=sys.stderr)

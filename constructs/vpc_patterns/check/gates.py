@@ -336,8 +336,102 @@ def _offline_env() -> dict[str, str]:
     return env
 
 
+# --------------------------------------------------------------------------
+# One scan of a set of templates
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GateReport:
+    """What the scanners found in a set of templates."""
+
+    templates: tuple[str, ...]
+    #: every failed check (before suppressions), per scanner that ran
+    findings: dict[str, tuple[Finding, ...]]
+    #: the failed checks that no suppression names
+    unsuppressed: tuple[Finding, ...]
+    suppressions: tuple[Suppression, ...]
+    #: suppressions without a specific reason, or naming no finding a
+    #: scanner that ran raised (stale)
+    problems: tuple[str, ...]
+    #: per scanner: what ran (e.g. how many rules)
+    ran: dict[str, str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.unsuppressed and not self.problems
+
+    def format_text(self, *, verbose: bool = False) -> str:
+        lines = []
+        for scanner, found in self.findings.items():
+            sup = [s for s in self.suppressions if s.scanner == scanner]
+            left = [f for f in self.unsuppressed if f.scanner == scanner]
+            lines.append(f"{scanner}: {len(left)} unsuppressed, {len(sup)} suppressed with "
+                         f"reasons, of {len(found)} failed checks in {len(self.templates)} "
+                         f"templates ({self.ran.get(scanner, '')})")
+            lines += [f"  FAIL {f}" for f in left]
+            if verbose:
+                lines += [f"  suppressed {s.rule} on {s.template} {s.logical_id}: {s.reason}"
+                          for s in sup]
+        lines += [f"  PROBLEM {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def load_templates(paths: Sequence[Path]) -> dict[str, Mapping[str, Any]]:
+    """file name -> template, for files and folders (every ``*.template.json``)."""
+    return {f.name: json.loads(f.read_text(encoding="utf-8")) for f in _template_files(paths)}
+
+
+def _template_files(paths: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        files += sorted(p.glob("*.template.json")) if p.is_dir() else [p]
+    return files
+
+
+def scan(paths: Sequence[Path], *, checkov: Path | None = None,
+         guard_dir: Path | None = None, all_guard_rules: bool = False) -> GateReport:
+    """Run checkov (its executable, when given) and cfn-guard with the Control
+    Tower rules (unpacked into ``guard_dir``, when given; only the rules that
+    apply unless ``all_guard_rules``) on the templates, and apply the
+    suppressions in their Metadata."""
+    files = _template_files(paths)
+    templates = load_templates(files)
+    findings: dict[str, tuple[Finding, ...]] = {}
+    ran: dict[str, str] = {}
+    left: list[Finding] = []
+    if checkov is not None:
+        failed, skipped = checkov_findings(run_checkov(checkov, files))
+        findings["checkov"] = tuple(sorted({*failed, *skipped}, key=str))
+        left += failed
+        ran["checkov"] = "CloudFormation checks"
+    if guard_dir is not None:
+        rules = control_tower_rules()
+        binary, _ = unpack_guard(guard_dir)
+        chosen = list(rules) if all_guard_rules else \
+            relevant_rules(rules, resource_types(templates.values()))
+        found = guard_findings(run_guard(binary, [r.path(guard_dir) for r in chosen], files),
+                               rules) if chosen else []
+        findings["cfn-guard"] = tuple(found)
+        left += unsuppressed(found, templates)
+        ran["cfn-guard"] = f"{len(chosen)} of {len(rules)} Control Tower rules"
+    sups = tuple(s for name, t in templates.items() for s in suppressions(t, name))
+    problems = []
+    for s in sups:
+        if len(s.reason.strip()) < MIN_REASON:
+            problems.append(f"{s.scanner} suppression of {s.rule} on {s.template} "
+                            f"{s.logical_id} has no specific reason: {s.reason!r}")
+        raised = {(f.rule, f.template, f.logical_id) for f in findings.get(s.scanner, ())}
+        if s.scanner in findings and (s.rule, s.template, s.logical_id) not in raised:
+            problems.append(f"{s.scanner} suppression of {s.rule} on {s.template} "
+                            f"{s.logical_id} suppresses nothing (stale)")
+    return GateReport(tuple(templates), findings, tuple(left), sups, tuple(problems), ran)
+
+
 __all__ = [
     "CHECKOV_METADATA",
+    "CHECKOV_SKIP",
+    "GateReport",
     "GUARD_METADATA",
     "GUARD_PLUGIN",
     "GUARD_REASONS",
@@ -351,11 +445,13 @@ __all__ = [
     "control_tower_rules",
     "guard_findings",
     "guard_platform",
+    "load_templates",
     "parse_rule",
     "relevant_rules",
     "resource_types",
     "run_checkov",
     "run_guard",
+    "scan",
     "suppressions",
     "unpack_guard",
     "unsuppressed",
