@@ -71,6 +71,7 @@ GUARD_RULES: dict[str, str] = {
     "CT.AUTOSCALING.PR.1": "autoscaling_multiple_az_check",
     "CT.AUTOSCALING.PR.6": "autoscaling_mixed_instances_policy_multiple_instance_types_check",
     "CT.CLOUDWATCH.PR.2": "cloudwatch_log_group_retention_period_check",
+    "CT.EC2.PR.4": "vpc_sg_restricted_common_ports_check",
     "CT.EC2.PR.5": "nacl_no_unrestricted_ssh_rdp_check",
     "CT.EC2.PR.8": "ec2_instance_no_public_ip_check",
     "CT.EC2.PR.9": "ec2_launch_template_public_ip_disabled_check",
