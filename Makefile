@@ -13,8 +13,13 @@ export CDK_DISABLE_VERSION_CHECK := true
 CHROMIUM  ?= /usr/bin/chromium
 PY_STAMP  := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
+# checkov has a venv of its own: it pins boto3==1.35.49 (and packaging<24,
+# networkx<2.7), which conflict with the main requirements (boto3>=1.40).
+CHECKOV_VENV  := .venv-checkov
+CHECKOV       := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: deps synth lint cfn-lint verify cost test test-fast bench report clean
+.PHONY: deps synth lint cfn-lint gates verify cost test test-fast bench report clean
 
 deps: $(PY_STAMP) $(NPM_STAMP)
 
@@ -28,14 +33,27 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-## make synth: synthesize every reference stack (cdk-nag packs run as
-## validation plugins and fail on any unacknowledged finding), lint them and
-## prove the network intents recorded in them.
-synth: deps
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON3) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+## make synth: synthesize every reference stack (the cdk-nag packs and AWS
+## Control Tower's proactive controls run as validation plugins and fail on
+## any unsuppressed finding), lint them, run checkov on them and prove the
+## network intents recorded in them.
+synth: deps $(CHECKOV_STAMP)
 	rm -rf cdk.out.previous
 	if [ -d cdk.out ]; then mv cdk.out cdk.out.previous; fi
-	VPC_PATTERNS_PREVIOUS_TEMPLATES=cdk.out.previous cdk synth --quiet --no-notices
-	$(MAKE) --no-print-directory cfn-lint verify cost
+	VPC_PATTERNS_PREVIOUS_TEMPLATES=cdk.out.previous cdk synth --quiet --no-notices \
+	  -c vpc_patterns:cfn-guard=true
+	$(MAKE) --no-print-directory cfn-lint gates verify cost
+
+## checkov's CloudFormation checks on cdk.out (part of make synth; cfn-guard
+## ran at synthesis): every finding fixed or suppressed with a reason.
+gates: $(CHECKOV_STAMP)
+	$(PY) -m vpc_patterns gates cdk.out --checkov $(CHECKOV)
 
 verify:
 	$(PY) -m vpc_patterns verify cdk.out
@@ -87,8 +105,8 @@ debian-tools:
 	fi
 
 ## make test: the whole suite (plan, constructs, snapshots, gates, emulator).
-test: deps debian-tools
-	$(PY) -m pytest -n 2 --dist loadfile
+test: deps debian-tools $(CHECKOV_STAMP)
+	CHECKOV=$(CURDIR)/$(CHECKOV) $(PY) -m pytest -n 2 --dist loadfile
 
 test-fast: deps
 	$(PY) -m pytest -n 2 --dist loadfile -m "not e2e"

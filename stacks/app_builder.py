@@ -17,24 +17,48 @@ from stacks.network_stack import NetworkStack
 from stacks.peering_stack import PeeringStack
 from vpc_patterns import BlockPublicAccess
 from vpc_patterns.build.change_safety import ChangeSafetyChecks
-from vpc_patterns.build.compliance import compliance_plugins
+from vpc_patterns.build.compliance import ControlTowerChecks, compliance_plugins
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.peering import DEFAULT_PEER_TCP_PORTS
 
 STACK_NAME = "vpc-patterns-{env}"
+#: Context key (or environment variable VPC_PATTERNS_CFN_GUARD) that turns on
+#: AWS Control Tower's proactive controls (cfn-guard) at synthesis; `make
+#: synth` sets it.
+CFN_GUARD_KEY = "vpc_patterns:cfn-guard"
+CFN_GUARD_ENV = "VPC_PATTERNS_CFN_GUARD"
+
+
+def _truthy(value: object) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def cfn_guard_wanted(app: App) -> bool:
+    """Whether the context (``-c vpc_patterns:cfn-guard=true``) or the
+    environment (``VPC_PATTERNS_CFN_GUARD=1``) asks for the cfn-guard plugin."""
+    import os
+
+    ctx = app.node.try_get_context(CFN_GUARD_KEY)
+    if ctx is not None:
+        return _truthy(ctx)
+    return _truthy(os.environ.get(CFN_GUARD_ENV, ""))
 
 
 def _show_env(cfg: EnvironmentConfig) -> str:
     return f"{cfg.account or 'any'}/{cfg.region or 'any'}"
 
 
-def build_app(app: App, *, compliance: bool = True) -> list[NetworkStack]:
+def build_app(app: App, *, compliance: bool = True,
+              cfn_guard: bool | None = None) -> list[NetworkStack]:
     """Add one NetworkStack per environment of the context to ``app``.
 
     With ``compliance`` (the default, as in ``make synth``), the cdk-nag
     AwsSolutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1 packs
     run as validation plugins: any finding not acknowledged with a reason
-    fails synthesis.
+    fails synthesis. With ``cfn_guard`` (default: :func:`cfn_guard_wanted`,
+    on in ``make synth``), AWS Control Tower's proactive controls run too
+    (:class:`~vpc_patterns.build.compliance.ControlTowerChecks`): any finding not
+    suppressed fails synthesis.
 
     When previous templates exist (context ``vpc_patterns:previous-templates``,
     ``VPC_PATTERNS_PREVIOUS_TEMPLATES``, or the ``cdk.out`` being overwritten),
@@ -88,6 +112,8 @@ def build_app(app: App, *, compliance: bool = True) -> list[NetworkStack]:
         BlockPublicAccess(stacks[0], "BlockPublicAccess", mode=bpa_mode)
     if compliance:
         Validations.of(app).add_plugins(*compliance_plugins(app))
+    if cfn_guard if cfn_guard is not None else cfn_guard_wanted(app):
+        Validations.of(app).add_plugins(ControlTowerChecks())
     # Read now: synthesis overwrites the previous templates in cdk.out.
     changes = ChangeSafetyChecks(app)
     if changes.active:

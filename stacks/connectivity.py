@@ -27,7 +27,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 
 from vpc_patterns import BestPracticeVpc, ConfigError
-from vpc_patterns.build.compliance import acknowledge, managed_policy
+from vpc_patterns.build.compliance import (
+    acknowledge,
+    managed_policy,
+    nag_arn,
+    session_manager_statements,
+    suppress,
+)
 from vpc_patterns.build.direct_connect import DirectConnectAssociation
 from vpc_patterns.build.endpoints import InterfaceEndpoints
 from vpc_patterns.build.eni import ExtraNetworkInterface
@@ -103,17 +109,15 @@ def add_instance_with_extra_eni(stack: Stack, network: BestPracticeVpc, *, tier:
     policy = managed_policy(
         stack, "DemoHostPolicy", role=role,
         description="Demo host: what the SSM agent needs for Session Manager",
-        statements=[iam.PolicyStatement(
-            actions=["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel",
-                     "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel",
-                     "ssmmessages:OpenDataChannel", "ec2messages:GetMessages",
-                     "ec2messages:AcknowledgeMessage", "ec2messages:SendReply"],
-            resources=["*"],
-        )],
+        statements=session_manager_statements(stack, ec2messages=True),
     )
     acknowledge(policy, "AwsSolutions-IAM5[Resource::*]",
-                "The SSM agent's registration and Session Manager channel actions support no "
+                "The SSM agent's Session Manager channel and message actions support no "
                 "resource-level permissions; the role carries nothing else.")
+    acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_arn(stack, 'ec2', 'instance/*')}]",
+                "The SSM agent registers the instance it runs on, whose id is unknown before "
+                "launch (and changes on a replacement): EC2 instances of this account and "
+                "region only.")
     subnet = ec2.Subnet.from_subnet_attributes(
         stack, "DemoHostSubnet", subnet_id=network.subnet(tier, az_index).ref,
         availability_zone=network.vpc.availability_zones[az_index],
@@ -135,6 +139,13 @@ def add_instance_with_extra_eni(stack: Stack, network: BestPracticeVpc, *, tier:
             8, encrypted=True, volume_type=ec2.EbsDeviceVolumeType.GP3))],
     )
     _image_from_launch_template(stack, instance, DEMO_AMI_PARAMETER)
+    suppress(instance, "In a private subnet that assigns no public addresses: the host has "
+             "none; declaring AssociatePublicIpAddress needs a NetworkInterfaces block, whose "
+             "change would replace the host.", guard=["CT.EC2.PR.8"])
+    suppress(instance, f"A {DEMO_INSTANCE_TYPE} demo host that serves HTTPS (TLS end to end); "
+             "instance-to-instance Nitro encryption needs a 6th-generation c/m/r family, "
+             "whose smallest size costs many times the burstable demo size.",
+             guard=["CT.EC2.PR.19"])
     acknowledge(instance, "AwsSolutions-EC29",
                 "No termination protection on purpose: it would keep CloudFormation from "
                 "deleting a replaced host (rollback clean-up, stack deletion); the fixed "
@@ -167,6 +178,10 @@ def _image_from_launch_template(stack: Stack, instance: ec2.Instance, parameter:
         launch_template_name=f"{instance.node.id}LaunchTemplate",
         version=lt.attr_latest_version_number)
     instance.instance.add_property_deletion_override("ImageId")
+    suppress(lt, "Detailed monitoring is on the instance itself (its Monitoring property); "
+             "this template only carries the AMI and IMDSv2, and a new version of it would "
+             "replace the host (AWS::EC2::Instance takes its launch template at creation).",
+             guard=["CT.EC2.PR.10"])
 
 
 def merged_acl_rules(*rule_sets: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:

@@ -135,13 +135,16 @@ def test_acknowledgments_are_the_unscoped_update_and_the_handler_rules(built: di
     """AwsSolutions IAM5 on the handler's policy (UpdateDirectConnectGateway-
     Association has no resource-level permission); LambdaInsideVPC,
     LambdaDLQ and LambdaConcurrency (NIST, HIPAA, PCI) come from
-    inline_handler as for every deploy-time handler of the library."""
+    inline_handler as for every deploy-time handler of the library, with
+    Control Tower's Lambda-in-VPC rule (CT.LAMBDA.PR.3, the cfn-guard
+    plugin's acknowledgment)."""
     acks = _acknowledged(built["dx"])
     assert acks["DxWithVpn/DirectConnect/HandlerPolicy"] == {"AwsSolutions-IAM5[Resource::*]"}
     assert acks["DxWithVpn/DirectConnect/Handler"] == {
         "NIST.800.53.R5-LambdaInsideVPC", "HIPAA.Security-LambdaInsideVPC",
         "PCI.DSS.321-LambdaInsideVPC", "NIST.800.53.R5-LambdaDLQ", "HIPAA.Security-LambdaDLQ",
-        "NIST.800.53.R5-LambdaConcurrency", "HIPAA.Security-LambdaConcurrency"}
+        "NIST.800.53.R5-LambdaConcurrency", "HIPAA.Security-LambdaConcurrency",
+        "lambda_inside_vpc_check"}
     assert set(acks) == {"DxWithVpn/DirectConnect/HandlerPolicy", "DxWithVpn/DirectConnect/Handler"}
 
 

@@ -257,34 +257,24 @@ def test_no_entry_admits_ssh_or_rdp_from_anywhere(synth: Synth) -> None:
     assert _ct_ec2_pr_5_violations(wide) == ["E"]
 
 
-def _cfn_guard() -> tuple[Path, Path] | None:
-    """The cfn-guard binary and the CT.EC2.PR.5 rule shipped in the npm package
-    @cdklabs/cdk-validator-cfnguard: in node_modules, or the unpacked package
-    named by ``CFNGUARD_PACKAGE_DIR`` (``npm pack`` + ``tar xzf``)."""
-    import os
-    import platform
+def _cfn_guard(dest: Path) -> tuple[Path, Path] | None:
+    """The cfn-guard binary and the CT.EC2.PR.5 rule shipped in
+    cdklabs-cdk-validator-cfnguard (requirements.txt), unpacked into ``dest``."""
+    from vpc_patterns.check import gates
 
-    arch = {"x86_64": "x86_64", "AMD64": "x86_64", "aarch64": "aarch64",
-            "arm64": "aarch64"}.get(platform.machine(), platform.machine())
-    roots = [Path(__file__).resolve().parents[1] / "node_modules" / "@cdklabs"
-             / "cdk-validator-cfnguard"]
-    if os.environ.get("CFNGUARD_PACKAGE_DIR"):
-        roots.insert(0, Path(os.environ["CFNGUARD_PACKAGE_DIR"]))
-    for root in roots:
-        guard = root / "bin" / "ubuntu" / arch / "cfn-guard"
-        rule = root / "rules" / "control-tower" / "cfn-guard" / "ec2" / "ct-ec2-pr-5.guard"
-        if guard.exists() and rule.exists():
-            return guard, rule
-    return None
+    if gates.bundle_archive() is None:
+        return None
+    guard, rules = gates.unpack_guard(dest)
+    return guard, rules / "ec2" / "ct-ec2-pr-5.guard"
 
 
 def test_cfn_guard_ct_ec2_pr_5_passes(synth: Synth, tmp_path: Path) -> None:
     """The real guard rule, when the validator package is installed."""
     import subprocess
 
-    found = _cfn_guard()
+    found = _cfn_guard(tmp_path / "guard")
     if found is None:
-        pytest.skip("@cdklabs/cdk-validator-cfnguard is not installed (npm): no cfn-guard binary")
+        pytest.skip("cdklabs-cdk-validator-cfnguard is not installed (pip): no cfn-guard binary")
     guard, rule = found
     path = tmp_path / "nacl.template.json"
     path.write_text(json.dumps(synth.tpl))

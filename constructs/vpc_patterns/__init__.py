@@ -37,7 +37,13 @@ _legacy.install()
 
 if TYPE_CHECKING:  # pragma: no cover
     from vpc_patterns.build.change_safety import ChangeSafetyChecks
-    from vpc_patterns.build.compliance import acknowledge, acknowledge_in_packs, compliance_plugins
+    from vpc_patterns.build.compliance import (
+        ControlTowerChecks,
+        acknowledge,
+        acknowledge_in_packs,
+        compliance_plugins,
+        suppress,
+    )
     from vpc_patterns.build.direct_connect import DirectConnectAssociation
     from vpc_patterns.build.dns import HybridDns
     from vpc_patterns.build.endpoints import InterfaceEndpoints
@@ -99,7 +105,9 @@ _LAZY: dict[str, str] = {
     "BlockPublicAccessExclusions": "vpc_patterns.build.vpc_controls",
     "EncryptionControls": "vpc_patterns.build.vpc_controls",
     "ChangeSafetyChecks": "vpc_patterns.build.change_safety",
+    "ControlTowerChecks": "vpc_patterns.build.compliance",
     "acknowledge": "vpc_patterns.build.compliance",
+    "suppress": "vpc_patterns.build.compliance",
     "acknowledge_in_packs": "vpc_patterns.build.compliance",
     "compliance_plugins": "vpc_patterns.build.compliance",
     # plan layer (pure, but not needed to plan a network)

@@ -21,7 +21,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from vpc_patterns.build.compliance import acknowledge_in_packs, managed_policy
+from vpc_patterns.build.compliance import managed_policy, suppress
 
 HANDLER_SOURCE = Path(__file__).with_name("handlers") / "default_sg.py"
 #: The newest Python runtime Lambda offers in this CDK version.
@@ -108,22 +108,22 @@ def inline_handler(scope: Construct, id: str, *, source: Path, description: str,
         maximum_retry_attempts=0,
         maximum_event_age_in_seconds=HANDLER_MAX_EVENT_AGE_SECONDS,
     )
-    acknowledge_in_packs(
-        fn, "LambdaInsideVPC",
-        "This deploy-time handler only calls the EC2 API once per stack operation; "
+    suppress(
+        fn, "This deploy-time handler only calls AWS APIs once per stack operation; "
         "placing it inside the VPC it configures would make it depend on that VPC's NAT.",
+        nag_in_packs=["LambdaInsideVPC"], checkov=["CKV_AWS_117"], guard=["CT.LAMBDA.PR.3"],
     )
-    acknowledge_in_packs(
-        fn, "LambdaDLQ",
-        "Invoked only by CloudFormation as a custom resource: a failure is reported "
+    suppress(
+        fn, "Invoked only by CloudFormation as a custom resource: a failure is reported "
         "to the stack operation, which fails and rolls back, so no event is lost.",
+        nag_in_packs=["LambdaDLQ"], checkov=["CKV_AWS_116"],
     )
-    acknowledge_in_packs(
-        fn, "LambdaConcurrency",
-        "Runs once per stack operation, invoked only by CloudFormation. Reserved concurrency "
+    suppress(
+        fn, "Runs once per stack operation, invoked only by CloudFormation. Reserved concurrency "
         "comes out of the account's unreserved pool, which Lambda refuses to take below its "
         "minimum (10); a new or low-quota account is at that minimum, so even a reservation "
         "of 1 fails the deploy.",
+        nag_in_packs=["LambdaConcurrency"], checkov=["CKV_AWS_115"],
     )
     return fn
 

@@ -39,6 +39,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53resolver as r53r
 from constructs import Construct
 
+from vpc_patterns.build.compliance import configured_retention
 from vpc_patterns.build.keys import logs_key
 from vpc_patterns.build.security_groups import WorkloadSecurityGroups
 from vpc_patterns.errors import ConfigError
@@ -222,6 +223,7 @@ class HybridDns(Construct):
                                  retention_in_days=dns.query_log_retention_days,
                                  kms_key_id=key.key_arn)
         group.apply_removal_policy(removal)
+        configured_retention(group, dns.query_log_retention_days, "query_log_retention_days")
         self.log_group = group
         self.query_log_config = r53r.CfnResolverQueryLoggingConfig(
             self, "QueryLogConfig", destination_arn=group.attr_arn,

@@ -42,8 +42,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from vpc_patterns.build.compliance import acknowledge, managed_policy
-from vpc_patterns.build.keys import logs_key
+from vpc_patterns.build.compliance import (
+    configured_retention,
+    managed_policy,
+    suppress,
+)
+from vpc_patterns.build.keys import customer_key, logs_key
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.flow_logs import (
     ABORT_MULTIPART_AFTER_DAYS,
@@ -174,6 +178,7 @@ def build_cloudwatch_flow_logs(
     group = logs.CfnLogGroup(scope, ids.log_group, retention_in_days=d.retention_days,
                              kms_key_id=key.key_arn, tags=list(tags) if tags else None)
     group.apply_removal_policy(removal_policy)
+    configured_retention(group, d.retention_days, "the CloudWatch destination's retention_days")
     role = iam.Role(
         scope, ids.role,
         description=role_description,
@@ -374,12 +379,12 @@ class FlowLogs(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.access_logs_bucket = access
+        notify_eventbridge(access)
         acknowledge_access_logs_bucket(access)
 
-        key = kms.Key(
+        key = customer_key(
             self, "BucketKey",
             description=f"Encrypts the flow-log bucket of {self._name}",
-            enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
         source = {
@@ -440,6 +445,7 @@ class FlowLogs(Construct):
             conditions={"ArnLike": {"aws:SourceArn": bucket.bucket_arn},
                         "StringEquals": {"aws:SourceAccount": stack.account}},
         ))
+        notify_eventbridge(bucket)
         acknowledge_flow_log_bucket(bucket)
         prefix = f"{d.prefix}/" if d.prefix else ""
         bucket.add_to_resource_policy(iam.PolicyStatement(
@@ -481,29 +487,49 @@ class FlowLogs(Construct):
 # --------------------------------------------------------------------------
 
 
+#: Why neither bucket has S3 Object Lock (CT.S3.PR.9).
+OBJECT_LOCK_REASON = (
+    "Object Lock would make every log object undeletable for a fixed period, outliving the "
+    "lifecycle expiry the configuration sets; versioning, SSL-only access and the retained "
+    "bucket keep the records, and a compliance retention is the account owner's choice.")
+
+
+def notify_eventbridge(bucket: s3.Bucket) -> None:
+    """Send the bucket's object events to Amazon EventBridge (CT.S3.PR.4), as
+    a property of the bucket: the L2's ``event_bridge_enabled`` would add a
+    Lambda-backed custom resource to set it."""
+    cfn = bucket.node.default_child
+    assert isinstance(cfn, s3.CfnBucket)
+    cfn.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+        event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(
+            event_bridge_enabled=True))
+
+
 def acknowledge_access_logs_bucket(bucket: s3.Bucket) -> None:
-    """The server-access-log bucket: SSE-S3 by necessity, one region."""
-    for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
-        acknowledge(
-            bucket, f"{pack}-S3DefaultEncryptionKMS",
-            "S3 delivers server access logs only to buckets encrypted with SSE-S3 (AES-256); "
-            "SSE-KMS is not supported for a server-access-log destination bucket.",
-        )
-        acknowledge(
-            bucket, f"{pack}-S3BucketReplicationEnabled",
-            "Access logs of a regional log bucket; cross-region replication needs a bucket "
-            "and key in another region, a disaster-recovery choice of the account owner.",
-        )
+    """The server-access-log bucket: SSE-S3 by necessity, one region, and no
+    access logs of its own (it is where they go)."""
+    suppress(
+        bucket, "S3 delivers server access logs only to buckets encrypted with SSE-S3 (AES-256); "
+        "SSE-KMS is not supported for a server-access-log destination bucket.",
+        nag_in_packs=["S3DefaultEncryptionKMS"], guard=["CT.S3.PR.10"])
+    suppress(
+        bucket, "Access logs of a regional log bucket; cross-region replication needs a bucket "
+        "and key in another region, a disaster-recovery choice of the account owner.",
+        nag_in_packs=["S3BucketReplicationEnabled"])
+    suppress(
+        bucket, "This is the server-access-log destination of the flow-log bucket: logging its "
+        "own access would log every log delivery into itself, or need yet another bucket.",
+        checkov=["CKV_AWS_18"], guard=["CT.S3.PR.2"])
+    suppress(bucket, OBJECT_LOCK_REASON, guard=["CT.S3.PR.9"])
 
 
 def acknowledge_flow_log_bucket(bucket: s3.Bucket) -> None:
-    """Cross-region replication is the only bucket rule left to the user."""
-    for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
-        acknowledge(
-            bucket, f"{pack}-S3BucketReplicationEnabled",
-            "Flow logs are regional audit records, versioned and retained; replicating them "
-            "to another region needs a bucket and key there, which the account owner chooses.",
-        )
+    """Cross-region replication and Object Lock are left to the user."""
+    suppress(
+        bucket, "Flow logs are regional audit records, versioned and retained; replicating them "
+        "to another region needs a bucket and key there, which the account owner chooses.",
+        nag_in_packs=["S3BucketReplicationEnabled"])
+    suppress(bucket, OBJECT_LOCK_REASON, guard=["CT.S3.PR.9"])
 
 
 
@@ -546,6 +572,7 @@ __all__ = [
     "insights_name",
     "insights_queries",
     "logs_service_key",
+    "notify_eventbridge",
     "parse_log_format",
     "plan_builtin_flow_log",
     "plan_flow_logs",

@@ -1,5 +1,9 @@
 """KMS keys and encrypted topics the constructs share, written once.
 
+* :func:`customer_key`: every key the library creates: rotation on, and a
+  key-policy statement that lets only AWS services create grants on it (AWS
+  Control Tower's proactive control CT.KMS.PR.3: a principal allowed
+  ``kms:CreateGrant`` could otherwise hand the key on to anyone).
 * :func:`logs_key`: a key (rotation on) that CloudWatch Logs of this account
   and region may use for its log groups, and nothing else may, beyond the
   account's own administrators (the CDK's default key policy).
@@ -16,12 +20,39 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+#: The statement CT.KMS.PR.3 asks for, as its rule reads it: deny
+#: ``kms:CreateGrant`` to everyone unless the grant is for an AWS resource
+#: (EBS, RDS, ... create grants for their volumes) or the caller is an AWS
+#: service principal (``BoolIfExists``: a missing key counts as false).
+GRANTS_FOR_AWS_SERVICES_ONLY_SID = "DenyGrantsExceptForAwsServices"
+
+
+def limit_grants_to_aws_services(key: kms.Key) -> None:
+    """Add the CT.KMS.PR.3 statement to ``key``'s policy."""
+    key.add_to_resource_policy(iam.PolicyStatement(
+        sid=GRANTS_FOR_AWS_SERVICES_ONLY_SID,
+        effect=iam.Effect.DENY,
+        principals=[iam.AnyPrincipal()],
+        actions=["kms:CreateGrant"],
+        resources=["*"],
+        conditions={"BoolIfExists": {"kms:GrantIsForAWSResource": "false",
+                                     "aws:PrincipalIsAWSService": "false"}},
+    ))
+
+
+def customer_key(scope: Construct, id: str, *, description: str,
+                 removal_policy: RemovalPolicy) -> kms.Key:
+    """A KMS key with rotation on whose grants only AWS services can create."""
+    key = kms.Key(scope, id, description=description, enable_key_rotation=True,
+                  removal_policy=removal_policy)
+    limit_grants_to_aws_services(key)
+    return key
+
 
 def logs_key(scope: Construct, id: str, *, description: str,
              removal_policy: RemovalPolicy) -> kms.Key:
     """A KMS key (rotation on) for CloudWatch Logs log groups of this account."""
-    key = kms.Key(scope, id, description=description, enable_key_rotation=True,
-                  removal_policy=removal_policy)
+    key = customer_key(scope, id, description=description, removal_policy=removal_policy)
     stack = Stack.of(scope)
     groups = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
     key.add_to_resource_policy(iam.PolicyStatement(
@@ -40,8 +71,8 @@ def encrypted_alarm_topic(scope: Construct, *, display_name: str, key_descriptio
     """The alarm topic (construct ids ``AlarmTopic`` and ``AlarmTopicKey``
     under ``scope``) and its key."""
     stack = Stack.of(scope)
-    key = kms.Key(scope, "AlarmTopicKey", description=key_description,
-                  enable_key_rotation=True, removal_policy=removal_policy)
+    key = customer_key(scope, "AlarmTopicKey", description=key_description,
+                       removal_policy=removal_policy)
     # CloudWatch publishes to an encrypted topic with the service's own
     # identity, so the key must let it create and use data keys.
     key.add_to_resource_policy(iam.PolicyStatement(

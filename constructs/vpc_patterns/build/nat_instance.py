@@ -83,7 +83,12 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from vpc_patterns.build.compliance import acknowledge, managed_policy
+from vpc_patterns.build.compliance import (
+    acknowledge,
+    managed_policy,
+    session_manager_statements,
+    suppress,
+)
 from vpc_patterns.plan.naming import TAG_NAT_INTERFACE
 from vpc_patterns.plan.nat import nat_instance_egress_ports
 from vpc_patterns.plan.security_groups import check_interface_security_groups
@@ -572,13 +577,8 @@ class SelfHealingNatInstance(Construct):
             sid="SignalTheStack",
             actions=["cloudformation:SignalResource"],
             resources=[Aws.STACK_ID],
-        ), iam.PolicyStatement(  # SSM Session Manager instead of SSH: what the agent needs.
-            sid="SessionManager",
-            actions=["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel",
-                     "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel",
-                     "ssmmessages:OpenDataChannel"],
-            resources=["*"],
-        )]
+        # SSM Session Manager instead of SSH: what the agent needs.
+        ), *session_manager_statements(self)]
 
     @staticmethod
     def _group_arn(stack: Stack) -> str:
@@ -588,6 +588,24 @@ class SelfHealingNatInstance(Construct):
                                 arn_format=ArnFormat.COLON_RESOURCE_NAME)
 
     def _acknowledge_findings(self) -> None:
+        suppress(
+            self.launch_template,
+            "A NAT instance's primary interface needs a public address: the bootstrap calls "
+            "AWS APIs through it before the fixed interface with the Elastic IP is attached; "
+            "its security group admits nothing from the internet.",
+            checkov=["CKV_AWS_88"], guard=["CT.EC2.PR.9"])
+        suppress(
+            self.auto_scaling_group,
+            "One NAT instance per AZ by design: its routes and fixed interface belong to this "
+            "AZ's public subnet, a replacement in another AZ would carry cross-AZ traffic, and "
+            "each other AZ has its own group.",
+            guard=["CT.AUTOSCALING.PR.1"])
+        suppress(
+            self.auto_scaling_group,
+            "A single NAT instance whose configured type sets the NAT's bandwidth, its "
+            "architecture's AMI and the cost report's price; a fallback type would change "
+            "them silently.",
+            guard=["CT.AUTOSCALING.PR.6"])
         acknowledge(
             self.auto_scaling_group, "AwsSolutions-AS3",
             "The group holds exactly one NAT instance (min = max = 1) and never scales; its "
@@ -607,8 +625,9 @@ class SelfHealingNatInstance(Construct):
         acknowledge(
             self.policy,
             f"AwsSolutions-IAM5[Resource::{prefix.format(service='ec2')}instance/*]",
-            "The replacement instance's id is unknown until it launches; the statement is "
-            "limited by an aws:ResourceTag condition to instances carrying this NAT's tag.",
+            "The replacement instance's id is unknown until it launches; attach/detach is "
+            "limited by an aws:ResourceTag condition to instances carrying this NAT's tag, and "
+            "the SSM agent's registration to EC2 instances of this account and region.",
         )
         acknowledge(
             self.policy,

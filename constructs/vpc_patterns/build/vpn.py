@@ -78,7 +78,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from vpc_patterns.build.compliance import acknowledge
-from vpc_patterns.build.keys import encrypted_alarm_topic
+from vpc_patterns.build.keys import customer_key, encrypted_alarm_topic
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.naming import METADATA_KEY
 from vpc_patterns.plan.network import VpcPlan
@@ -398,10 +398,10 @@ class SiteToSiteVpn(Construct):
                  removal: RemovalPolicy) -> tuple[secretsmanager.ISecret, secretsmanager.ISecret]:
         if given is not None:
             return given, given
-        self.psk_key = kms.Key(
+        self.psk_key = customer_key(
             self, "PreSharedKeysKey",
             description=f"Encrypts the VPN tunnel pre-shared keys of {self.node.path}",
-            enable_key_rotation=True, removal_policy=removal)
+            removal_policy=removal)
         made = []
         for i, key in enumerate(PSK_SECRET_KEYS, start=1):
             secret = secretsmanager.Secret(

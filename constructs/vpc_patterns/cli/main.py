@@ -36,6 +36,7 @@ from decimal import Decimal
 
 from vpc_patterns.check.cost import money
 from vpc_patterns.cli.changes import add_changes_command
+from vpc_patterns.cli.gates import add_gates_command
 from vpc_patterns.cli.vpn_config import add_vpn_config_command
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.nat import NAT_GATEWAY_HOUR
@@ -234,6 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _add_cost(sub)
     add_vpn_config_command(sub)
     add_changes_command(sub)
+    add_gates_command(sub)
     args = parser.parse_args(argv)
     return int(args.handler(args))
 
