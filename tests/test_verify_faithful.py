@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.network_templates import IGW, Net, three_tier
+from tests.network_templates import IGW, Net, public_acl, three_tier
 from vpc_patterns.check import verify_paths
 from vpc_patterns.check.cfn import Template
 from vpc_patterns.check.parser import build_models
@@ -502,3 +502,27 @@ def test_cli_fails_on_unknown_unless_lenient(tmp_path: Path,
     assert main(["verify", "--strict", str(path)]) == 1
     report = verify_paths([path])
     assert report.exit_code() == 1 and report.exit_code(lenient=True) == 0
+
+
+def _alb(n: Net, *ports: int) -> Net:
+    n.add("AlbSg", "AWS::EC2::SecurityGroup", VpcId=n.ref("Vpc"), GroupDescription="alb",
+          SecurityGroupIngress=[from_cidr("0.0.0.0/0", p) for p in ports])
+    return n.add("Alb", "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                 Subnets=[n.ref("PublicAz1"), n.ref("PublicAz2")],
+                 SecurityGroups=[{"Fn::GetAtt": ["AlbSg", "GroupId"]}])
+
+
+def test_internet_findings_name_the_layer_that_admits_or_blocks() -> None:
+    """The public ACL admits SSH from anywhere: the intent fails either way
+    (the next workload placed there may not have the load balancer's
+    group), and the finding says which layer lets it in."""
+    intent = Intent.internet_ingress_only(["public"], [80, 443])
+    blocked = results(_alb(public_acl(three_tier(), extra_port=22), 443), intent)[intent.label]
+    assert blocked.verdict == "fail"
+    assert "on TCP 22; the network ACLs admit it, and the security groups of what the " \
+           "template places there: Alb (AWS::ElasticLoadBalancingV2::LoadBalancer): its " \
+           "security groups admit none of it" in messages(blocked)
+    opened = results(_alb(public_acl(three_tier(), extra_port=22), 443, 22), intent)[intent.label]
+    assert "its security groups admit TCP 22" in messages(opened)
+    bare = results(public_acl(three_tier(), extra_port=22), intent)[intent.label]
+    assert "(the template places no workload there)" in messages(bare)

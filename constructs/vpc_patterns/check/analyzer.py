@@ -73,6 +73,7 @@ from vpc_patterns.check.ranges import (
     internet6_space,
     internet_space,
     parse_cidr,
+    parse_cidr6,
 )
 from vpc_patterns.plan.nacl.space import IPV6_SPACE, network_span
 
@@ -616,6 +617,37 @@ class NetworkAnalyzer:
             if partial else ""
         return NO, (f"security group(s) {names} of {who} do not admit it ({direction}, "
                     f"{other.logical_id}){more}")
+
+    def internet_group_layer(self, sub: Subnet, ports: PortMap) -> list[str]:
+        """Per workload the template places in ``sub``: which of ``ports``
+        its security groups admit from internet addresses (ingress), in
+        words; empty when the template places nothing there."""
+        out: list[str] = []
+        for w in self.model.workloads_in(sub.logical_id):
+            groups = [self.groups.get(g) for g in w.groups]
+            if not w.groups or w.unresolved_groups or any(g is None for g in groups):
+                out.append(f"{w.logical_id}: its security groups are not all in the template")
+                continue
+            got: dict[int, IntervalSet] = {}
+            for g in groups:
+                assert g is not None
+                for r in g.rules:
+                    if r.egress or r.peer_kind not in ("cidr", "cidr6"):
+                        continue
+                    net = parse_cidr(r.peer) if r.peer_kind == "cidr" else parse_cidr6(r.peer)
+                    internet = self.internet if r.peer_kind == "cidr" else self.internet6
+                    if net is None or not (cidr_set(net) & internet):
+                        continue
+                    for proto in ports.protocols():
+                        if r.protocol not in (-1, proto):
+                            continue
+                        span = port_space(proto) if r.protocol == -1 or r.ports is None \
+                            else r.ports
+                        got[proto] = got.get(proto, IntervalSet()) | (span & ports.get(proto))
+            admitted = PortMap.of(got)
+            what = f"admit {admitted.describe()}" if admitted else "admit none of it"
+            out.append(f"{w.logical_id} ({w.resource_type}): its security groups {what}")
+        return out
 
     # -- inside the VPC ------------------------------------------------------
     def flow(self, src_id: str, dst_id: str) -> FlowResult:

@@ -297,9 +297,13 @@ def _internet_ingress_only(intent: InternetIngressOnly, an: NetworkAnalyzer) -> 
                 extra = reach - allowed
             if extra:
                 steps = list(p.steps) + _admitting_steps(p.flow, extra)
+                layers = an.internet_group_layer(s, extra)
+                said = ("; the network ACLs admit it, and the security groups of what the "
+                        "template places there: " + "; ".join(layers)) if layers else \
+                    "; the network ACLs admit it (the template places no workload there)"
                 findings.append(Finding(
                     FAIL, f"the internet reaches {s.logical_id} (tier {s.tier}) on "
-                          f"{extra.describe()}", tuple(steps)))
+                          f"{extra.describe()}{said}", tuple(steps)))
             else:
                 if an.acl_of(s).default:
                     default_acl_open = True
