@@ -35,6 +35,7 @@ DOCUMENTED = (
     "HybridDns", "dns_acl_rules", "plan_dns",
     "BlockPublicAccess", "BlockPublicAccessExclusions", "EncryptionControls",
     "compliance_plugins", "acknowledge", "acknowledge_in_packs", "ChangeSafetyChecks",
+    "Ipv6Block",
 )
 #: CDK names the README shows in call form; not ours.
 NOT_OURS = {"SubnetSelection", "Tags", "Validations"}

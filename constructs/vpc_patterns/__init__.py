@@ -70,6 +70,7 @@ if TYPE_CHECKING:  # pragma: no cover
         TrafficType,
     )
     from vpc_patterns.plan.intents import Intent
+    from vpc_patterns.plan.ipv6 import Ipv6Block
     from vpc_patterns.plan.monitoring import AlarmThresholds
     from vpc_patterns.plan.nacl import AclRule, plan_acls
     from vpc_patterns.plan.peering import PeerVpc, peer_acl_rules
@@ -124,6 +125,7 @@ _LAZY: dict[str, str] = {
     "AclRule": "vpc_patterns.plan.nacl",
     "plan_acls": "vpc_patterns.plan.nacl",
     "Intent": "vpc_patterns.plan.intents",
+    "Ipv6Block": "vpc_patterns.plan.ipv6",
     "PeerVpc": "vpc_patterns.plan.peering",
     "peer_acl_rules": "vpc_patterns.plan.peering",
     "TunnelOptions": "vpc_patterns.plan.vpn",

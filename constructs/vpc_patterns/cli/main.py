@@ -29,6 +29,7 @@ Each subcommand is registered by one ``_add_<name>(sub)`` call in
 from __future__ import annotations
 
 import argparse
+from typing import Any
 import json
 import sys
 from collections.abc import Sequence
@@ -133,12 +134,29 @@ def _cost(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ipv6(spec: str | None) -> Any:
+    """``amazon``, ``ipam:POOL:NETMASK`` or ``byoip:POOL:CIDR`` as an Ipv6Block."""
+    from vpc_patterns.plan.ipv6 import Ipv6Block
+
+    if spec is None:
+        return None
+    source, _, rest = spec.partition(":")
+    if source == "amazon" and not rest:
+        return Ipv6Block()
+    pool, _, last = rest.partition(":")
+    if source == "ipam" and last.isdigit():
+        return Ipv6Block("ipam", pool, netmask=int(last))
+    if source == "byoip" and last:
+        return Ipv6Block("byoip", pool, cidr=last)
+    raise ConfigError(f"--ipv6 {spec!r}: expected amazon, ipam:POOL:NETMASK or byoip:POOL:CIDR")
+
+
 def _plan(args: argparse.Namespace) -> int:
     try:
         plan = plan_network(
             cidr=args.cidr, max_azs=args.max_azs, availability_zones=args.azs,
             availability_zone_ids=args.az_ids, tiers=args.tiers, az_slots=args.az_slots,
-            nat=NatProvider.parse(args.nat),
+            nat=NatProvider.parse(args.nat), ipv6=_ipv6(args.ipv6),
         )
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -165,6 +183,9 @@ def _add_plan(sub: argparse._SubParsersAction) -> None:
                    help="name:kind[:mask] (repeat; default public, private, isolated)")
     p.add_argument("--nat", default="gateway-per-az",
                    help="gateway-per-az | single-gateway | instances | regional-gateway | none")
+    p.add_argument("--ipv6", metavar="SOURCE", default=None,
+                   help="plan IPv6 too: amazon (an Amazon-provided /56), ipam:POOL:NETMASK or "
+                        "byoip:POOL:CIDR; every tier dual-stack")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.set_defaults(handler=_plan)
 

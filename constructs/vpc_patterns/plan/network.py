@@ -42,6 +42,14 @@ from vpc_patterns.plan.azs import (
     AzPlacement,
     resolve_azs,
 )
+from vpc_patterns.plan.ipv6 import (
+    Ipv6Block,
+    check_capacity,
+    literal_subnet,
+    parse_ip_stack,
+    subnet_index,
+    tier_range,
+)
 from vpc_patterns.plan.limits import check_stack_resources, count_vpc_resources
 from vpc_patterns.plan.naming import pascal
 from vpc_patterns.plan.nat import NAT_GATEWAY_HOUR, NatKind, NatPlan, NatProvider, hourly_list_price
@@ -122,6 +130,10 @@ class SubnetPlan:
     construct_id: str
     route_table: str
     map_public_ip_on_launch: bool = False
+    #: ipv4 | dual | ipv6-only (:mod:`~vpc_patterns.plan.ipv6`)
+    ip_stack: str = "ipv4"
+    #: the subnet's /64 number in the VPC's IPv6 block (None: IPv4 only)
+    ipv6_index: int | None = None
 
     @property
     def total_addresses(self) -> int:
@@ -154,6 +166,15 @@ class VpcPlan:
     nats: tuple[NatPlan, ...]
     gateway_endpoints: tuple[GatewayEndpointPlan, ...]
     free: tuple[str, ...] = field(default=())
+    #: the VPC's IPv6 block (None: IPv4 only)
+    ipv6: Ipv6Block | None = None
+
+    def ipv6_subnet(self, subnet: SubnetPlan) -> str | None:
+        """The subnet's /64 as a CIDR when the block is literal (BYOIP with a
+        CIDR); None when AWS decides the block at deploy time."""
+        if self.ipv6 is None or subnet.ipv6_index is None:
+            return None
+        return literal_subnet(self.ipv6, subnet.ipv6_index)
 
     # -- look-ups ----------------------------------------------------------
     def subnet(self, tier: str, az_index: int) -> SubnetPlan:
@@ -201,14 +222,21 @@ class VpcPlan:
     # -- presentation ------------------------------------------------------
     def table(self) -> str:
         """The plan as a text table: tier x AZ, CIDR, usable addresses."""
-        rows = [("tier", "kind", "az", "cidr", "usable", "route table")]
+        rows: list[tuple[str, ...]] = [("tier", "kind", "az", "cidr", "usable", "route table")]
+        if self.ipv6 is not None:
+            rows[0] = rows[0] + ("ipv6",)
         for s in self.subnets:
-            rows.append(
-                (s.tier, s.kind.value, s.az.label, s.cidr, str(s.usable_addresses), s.route_table)
-            )
+            row: tuple[str, ...] = (s.tier, s.kind.value, s.az.label,
+                                    s.cidr if s.ip_stack != "ipv6-only" else f"({s.cidr} unused)",
+                                    str(s.usable_addresses) if s.ip_stack != "ipv6-only" else "-",
+                                    s.route_table)
+            if self.ipv6 is not None:
+                row = row + (self._ipv6_text(s),)
+            rows.append(row)
         for t in self.tiers:
             if t.reserved:
-                rows.append((t.tier, t.kind.value, "(reserved)", t.block, "-", "-"))
+                rows.append((t.tier, t.kind.value, "(reserved)", t.block, "-", "-")
+                            + (("-",) if self.ipv6 is not None else ()))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
@@ -223,8 +251,17 @@ class VpcPlan:
             lines.append(
                 f"tier {t.tier}: block {t.block}, /{t.cidr_mask} subnets, "
                 f"{used} of {self.az_slots} slots used"
+                + (f", {t.ip_stack}, IPv6 /64s #{t.ipv6_range[0]}.. (a /{t.ipv6_range[1]})"
+                   if t.ipv6_range is not None else "")
             )
+        if self.ipv6 is not None:
+            lines.append(f"IPv6: {self.ipv6.describe()}")
         return "\n".join(lines)
+
+    def _ipv6_text(self, s: SubnetPlan) -> str:
+        if s.ip_stack == "ipv4" or s.ipv6_index is None:
+            return "-"
+        return self.ipv6_subnet(s) or f"/64 #{s.ipv6_index}"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -238,7 +275,9 @@ class VpcPlan:
             ],
             "subnets": [
                 {"tier": s.tier, "az": s.az.label, "cidr": s.cidr, "id": s.construct_id,
-                 "route_table": s.route_table}
+                 "route_table": s.route_table,
+                 **({"ip_stack": s.ip_stack, "ipv6_index": s.ipv6_index}
+                    if self.ipv6 is not None else {})}
                 for s in self.subnets
             ],
             "route_tables": [
@@ -252,6 +291,9 @@ class VpcPlan:
             "gateway_endpoints": [{"service": g.service, "route_tables": list(g.route_tables)}
                                   for g in self.gateway_endpoints],
             "free": list(self.free),
+            **({"ipv6": {"source": self.ipv6.source, "netmask": self.ipv6.netmask,
+                         "pool_id": self.ipv6.pool_id, "cidr": self.ipv6.cidr}}
+               if self.ipv6 is not None else {}),
         }
 
 
@@ -362,11 +404,17 @@ def plan_network(
     az_slots: int = DEFAULT_AZ_SLOTS,
     nat: NatProvider | None = None,
     gateway_endpoints: Sequence[str] = GATEWAY_ENDPOINT_SERVICES,
+    ipv6: Ipv6Block | None = None,
 ) -> VpcPlan:
     """Validate the inputs and compute the network. Raises :class:`ConfigError`.
 
     Args:
         <network options>
+        ipv6: the VPC's IPv6 block (:class:`~vpc_patterns.plan.ipv6.Ipv6Block`);
+            every tier gets a /64 per AZ by the stable rule of
+            :mod:`vpc_patterns.plan.ipv6`. Default: ``None``: IPv4 only. The
+            plan holds the IPv6 layout; ``BestPracticeVpc`` does not build it
+            yet.
     """
     vpc = parse_vpc_cidr(cidr)
     if isinstance(az_slots, bool) or not isinstance(az_slots, int) or not 1 <= az_slots <= 8:
@@ -380,14 +428,28 @@ def plan_network(
             "single_gateway(), gateways(n), instances() or none()"
         )
     services = _check_gateway_endpoints(gateway_endpoints)
+    if ipv6 is not None and not isinstance(ipv6, Ipv6Block):
+        raise ConfigError(f"ipv6 {ipv6!r} is not an Ipv6Block; use Ipv6Block() for an "
+                          "Amazon-provided /56")
+    stacks = {t.name: parse_ip_stack(t.name, t.ip_stack, ipv6) for t, _ in tier_list}
+    if ipv6 is not None:
+        check_capacity(ipv6, len(tier_list), az_slots)
+    position = {t.name: i for i, (t, _) in enumerate(tier_list)}
 
     blocks = place_blocks(vpc, tier_list, az_slots)
     tier_blocks = tuple(
-        TierBlock(t.name, t.subnet_kind, str(b), mask, t.reserved)
+        TierBlock(t.name, t.subnet_kind, str(b), mask, t.reserved, stacks[t.name],
+                  tier_range(position[t.name], az_slots) if ipv6 is not None else None)
         for (t, mask), b in zip(tier_list, blocks)
     )
     active = [(t, mask, b) for (t, mask), b in zip(tier_list, blocks) if not t.reserved]
     public = [t.name for t, _, _ in active if t.subnet_kind is SubnetKind.PUBLIC]
+    nat_in_public = nat.kind in (NatKind.GATEWAY, NatKind.INSTANCE)
+    if nat_in_public and public and stacks[public[0]] == "ipv6-only" \
+            and any(t.subnet_kind is SubnetKind.PRIVATE for t, _, _ in active):
+        raise ConfigError(f"tier {public[0]!r} ip_stack 'ipv6-only': the NATs of the private "
+                          "tiers live in the first public tier and need IPv4 there; make it "
+                          "'dual', or put another public tier first")
     private = [t.name for t, _, _ in active if t.subnet_kind is SubnetKind.PRIVATE]
 
     strategy = nat.strategy
@@ -415,6 +477,9 @@ def plan_network(
                     construct_id=sid,
                     route_table=_route_table_id(tier_id, kind, sid),
                     map_public_ip_on_launch=t.map_public_ip_on_launch,
+                    ip_stack=stacks[t.name],
+                    ipv6_index=(subnet_index(position[t.name], az.index, az_slots)
+                                if ipv6 is not None and stacks[t.name] != "ipv4" else None),
                 )
             )
             placed.append((sid, az))
@@ -447,6 +512,7 @@ def plan_network(
         nats=nats,
         gateway_endpoints=gw,
         free=free_ranges(vpc, blocks),
+        ipv6=ipv6,
     )
     # the network alone (ACLs and logs come on top, checked by BestPracticeVpc)
     check_stack_resources(count_vpc_resources(plan))

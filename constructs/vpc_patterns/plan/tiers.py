@@ -97,6 +97,12 @@ class Tier:
             pinning is for adopting an existing layout.
         map_public_ip_on_launch: public tiers only. Default: ``False``: an
             instance should get a public address only when asked for.
+        ip_stack: ``"ipv4"``, ``"dual"`` or ``"ipv6-only"``. Default: ``None``:
+            ``"dual"`` when the VPC has an IPv6 block (``ipv6``), else
+            ``"ipv4"``: a VPC given IPv6 gives it to every tier that does
+            not say otherwise. Every tier keeps its IPv4 block and its range
+            of /64s whatever its stack, so changing a tier's stack moves no
+            other tier.
     """
 
     name: str
@@ -105,6 +111,7 @@ class Tier:
     reserved: bool = False
     block: str | None = None
     map_public_ip_on_launch: bool = False
+    ip_stack: str | None = None
 
     @property
     def subnet_kind(self) -> SubnetKind:
@@ -129,6 +136,11 @@ class TierBlock:
     block: str
     cidr_mask: int
     reserved: bool
+    #: ipv4 | dual | ipv6-only
+    ip_stack: str = "ipv4"
+    #: the tier's range of /64s: first /64 number and prefix length (None
+    #: without an IPv6 block)
+    ipv6_range: tuple[int, int] | None = None
 
 
 def parse_vpc_cidr(cidr: object, *, key: str = "cidr") -> ipaddress.IPv4Network:
