@@ -29,11 +29,11 @@ Each subcommand is registered by one ``_add_<name>(sub)`` call in
 from __future__ import annotations
 
 import argparse
-from typing import Any
 import json
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from vpc_patterns.check.cost import money
 from vpc_patterns.cli.changes import add_changes_command
