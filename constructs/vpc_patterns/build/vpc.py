@@ -30,6 +30,7 @@ from vpc_patterns.build.nacl import TierNetworkAcls
 from vpc_patterns.build.nat import BuiltNat, NatBuilder, nat_builder
 from vpc_patterns.build.nat_instance import SelfHealingNatInstance
 from vpc_patterns.build.routes import render_route
+from vpc_patterns.build.selection import SelectionCheck, selectable_tier
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.flow_logs import (
     DEFAULT_FLOW_LOG_RETENTION_DAYS,
@@ -133,8 +134,11 @@ class BestPracticeVpc(Construct):
 
     Attributes:
         vpc: an ``ec2.IVpc`` for any CDK construct (RDS, ECS, Lambda, ...);
-            ``SubnetSelection(subnet_type=...)`` and
-            ``SubnetSelection(subnet_group_name=<tier>)`` pick the tiers.
+            ``select(<tier>)`` gives the ``SubnetSelection`` of exactly one
+            tier. ``SubnetSelection(subnet_type=...)`` picks every tier of
+            that type, and synth warns (id
+            ``vpc-patterns:selection-spans-tiers``) on a resource in this
+            stack whose subnets span two tiers of one type.
         plan: the :class:`VpcPlan` the network was built from.
         cfn_vpc, subnets, route_tables, nat_gateways, nat_instances,
         internet_gateway, gateway_endpoints, flow_log, flow_log_group,
@@ -277,6 +281,10 @@ class BestPracticeVpc(Construct):
         # The intents `python -m vpc_patterns verify` proves on the template.
         self.cfn_vpc.add_metadata(INTENTS_METADATA_KEY, intents_metadata(self.intents))
         self._build_network_acls()
+        # synth warns where a selection by subnet type spans several tiers
+        if len({t.kind for t in self.plan.tiers if not t.reserved}) < \
+                len([t for t in self.plan.tiers if not t.reserved]):
+            self.node.add_validation(SelectionCheck(self))
 
     def _build_vpc(self) -> None:
         self.cfn_vpc = ec2.CfnVPC(
@@ -513,6 +521,15 @@ class BestPracticeVpc(Construct):
     @property
     def vpc_id(self) -> str:
         return self._vpc_ref
+
+    def select(self, tier: str) -> ec2.SubnetSelection:
+        """Exactly the subnets of ``tier`` (one per AZ), for any construct's
+        ``vpc_subnets``: ``rds.DatabaseInstance(..., vpc=net.vpc,
+        vpc_subnets=net.select("data"))``. Unlike
+        ``SubnetSelection(subnet_type=...)``, which picks every tier of that
+        type, it cannot pick a second tier when one is added. An unknown or
+        reserved tier raises :class:`ConfigError` naming the tiers that exist."""
+        return ec2.SubnetSelection(subnet_group_name=selectable_tier(self.plan, tier))
 
     def subnet(self, tier: str, az_index: int) -> ec2.CfnSubnet:
         """The L1 subnet of ``tier`` in AZ slot ``az_index`` (0-based)."""
