@@ -12,6 +12,7 @@ each of its twenty options with its default and the reason for it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +74,29 @@ _CDK_SUBNET_TYPE = {
 }
 #: Below CDK's default tag priority (100), so specific Name tags win.
 FALLBACK_NAME_TAG_PRIORITY = 50
+
+
+#: plan_acls' parameters under the names BestPracticeVpc gives them.
+_ACL_OPTION_NAMES = {
+    "user_rules": "acl_rules",
+    "reachable_from": "isolated_reachable_from",
+    "findings_as_errors": "acl_findings_as_errors",
+}
+#: plan_acls' parameters BestPracticeVpc does not take (TierNetworkAcls does).
+_TIER_ACL_ONLY = ("isolated_service_ports", "ephemeral_ports", "internet_icmp", "icmp_echo",
+                  "remote_admin_ports", "private_address_ranges", "max_rules_per_direction")
+
+
+def _in_public_option_names(message: str) -> str:
+    """An ACL planning error in the words of BestPracticeVpc's options."""
+    for internal, public in _ACL_OPTION_NAMES.items():
+        message = re.sub(rf"\b{internal}\b", public, message)
+    named = [o for o in _TIER_ACL_ONLY if re.search(rf"\b{o}\b", message)]
+    if named:
+        message += (f" ({', '.join(named)}: options of TierNetworkAcls; build the network "
+                    "with network_acls=False and add TierNetworkAcls(network=..., ...) to set "
+                    "them)")
+    return message
 
 
 @dataclass(frozen=True)
@@ -203,10 +227,14 @@ class BestPracticeVpc(Construct):
             raise ConfigError(f"network_acls {network_acls!r} must be True or False")
         acl_plan: AclPlan | None = None
         if network_acls:
-            acl_plan = plan_acls(
-                plan, user_rules=acl_rules, public_ingress_ports=public_ingress_ports,
-                reachable_from=isolated_reachable_from, findings_as_errors=acl_findings_as_errors,
-            )
+            try:
+                acl_plan = plan_acls(
+                    plan, user_rules=acl_rules, public_ingress_ports=public_ingress_ports,
+                    reachable_from=isolated_reachable_from,
+                    findings_as_errors=acl_findings_as_errors,
+                )
+            except ConfigError as err:
+                raise ConfigError(_in_public_option_names(str(err))) from None
         elif acl_rules:
             raise ConfigError("acl_rules are given but network_acls=False; drop one of them")
         check_stack_resources(count_vpc_resources(
