@@ -313,7 +313,8 @@ def scratch(cdk_context: dict) -> tuple[Stack, BestPracticeVpc]:
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(services=["ssm", "SSM"]), "service 'SSM' is not a short AWS service name"),
-    (dict(services=["ecr.api", "ecr-api"]), "service 'ecr-api' is listed twice (or as 'ecr.api'"),
+    (dict(services=["ecr.api", "ecr-api"], allow_unlisted=True),
+     "service 'ecr-api' is listed twice (or as 'ecr.api'"),
     (dict(services=[]), "services is empty"),
     (dict(services="ssm"), "services 'ssm' must be a list"),
     (dict(services=["kms"], tier="data"),

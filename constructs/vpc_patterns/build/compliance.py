@@ -289,7 +289,7 @@ def compliance_plugins(scope: IConstruct) -> list[IPolicyValidationPlugin]:
         )
     except ImportError as err:
         raise ImportError("compliance_plugins() needs cdk-nag: pip install "
-                          "'vpc-patterns[compliance]' (or cdk-nag>=3.0.2,<4)") from err
+                          "'vpc-patterns[nag]' (or cdk-nag>=3.0.2,<4)") from err
 
     return [AwsSolutionsChecks(scope), NIST80053R5Checks(scope), HIPAASecurityChecks(scope),
             PCIDSS321Checks(scope)]

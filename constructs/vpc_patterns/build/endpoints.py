@@ -68,9 +68,12 @@ class InterfaceEndpoints(Construct):
     Args:
         network: the :class:`~vpc_patterns.BestPracticeVpc`.
         services: short names: ``["ssm", "ssmmessages", "ec2messages",
-            "logs", "kms", "ecr.api", "ecr.dkr", "sts", ...]``; ``s3`` and
-            ``dynamodb`` are refused (the network's free gateway endpoints
-            serve them).
+            "logs", "kms", "ecr.api", "ecr.dkr", "sts", ...]``, each in the
+            dated list of interface endpoint services
+            (``vpc_patterns/data/endpoint-services-*.txt``; a name missing
+            there is an error offering the nearest: ``"ecr"`` -> ``"ecr.api"``,
+            ``"ecr.dkr"``); ``s3`` and ``dynamodb`` are refused (the network's
+            free gateway endpoints serve them).
         tier: the tier whose subnets hold the interfaces. Default:
             ``"private"`` (:data:`DEFAULT_TIER`): workloads live there and their
             SDK calls start there; endpoints keep those calls off the NAT,
@@ -95,6 +98,10 @@ class InterfaceEndpoints(Construct):
         name: prefix of the Name tags. Default: ``None``: the network's name
             (else the construct path), so the endpoints read as part of their
             network.
+        allow_unlisted: accept services that are well formed but missing from
+            the dated list. Default: ``False``: a name missing there fails
+            only at deploy, so it is most likely a typo; set it for a service
+            newer than the list.
 
     Attributes: ``plan``, ``endpoints`` (service -> ``CfnVPCEndpoint``),
     ``security_group`` (``CfnSecurityGroup``), ``security_group_ref``
@@ -114,6 +121,7 @@ class InterfaceEndpoints(Construct):
         service_azs: Mapping[str, Sequence[str]] | None = None,
         security_groups: Sequence[Any] = (),
         name: str | None = None,
+        allow_unlisted: bool = False,
     ) -> None:
         net = require_network(network, "InterfaceEndpoints")
         if not isinstance(private_dns, bool):
@@ -140,7 +148,7 @@ class InterfaceEndpoints(Construct):
         plan = plan_interface_endpoints(
             net.plan, services, tier=tier,
             region=None if Token.is_unresolved(region) else region,
-            service_azs=service_azs,
+            service_azs=service_azs, allow_unlisted=allow_unlisted,
         )
         path = f"{scope.node.path}/{id}" if scope.node.path else id
         check_name_tags(name, [SECURITY_GROUP_NAME] + [f"endpoint-{e.service}"

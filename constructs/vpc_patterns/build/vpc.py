@@ -12,6 +12,7 @@ each of its twenty options with its default and the reason for it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ from vpc_patterns.build.nacl import TierNetworkAcls
 from vpc_patterns.build.nat import BuiltNat, NatBuilder, nat_builder
 from vpc_patterns.build.nat_instance import SelfHealingNatInstance
 from vpc_patterns.build.routes import render_route
+from vpc_patterns.build.selection import SelectionCheck, selectable_tier
 from vpc_patterns.errors import ConfigError
 from vpc_patterns.plan.flow_logs import (
     DEFAULT_FLOW_LOG_RETENTION_DAYS,
@@ -72,6 +74,29 @@ _CDK_SUBNET_TYPE = {
 }
 #: Below CDK's default tag priority (100), so specific Name tags win.
 FALLBACK_NAME_TAG_PRIORITY = 50
+
+
+#: plan_acls' parameters under the names BestPracticeVpc gives them.
+_ACL_OPTION_NAMES = {
+    "user_rules": "acl_rules",
+    "reachable_from": "isolated_reachable_from",
+    "findings_as_errors": "acl_findings_as_errors",
+}
+#: plan_acls' parameters BestPracticeVpc does not take (TierNetworkAcls does).
+_TIER_ACL_ONLY = ("isolated_service_ports", "ephemeral_ports", "internet_icmp", "icmp_echo",
+                  "remote_admin_ports", "private_address_ranges", "max_rules_per_direction")
+
+
+def _in_public_option_names(message: str) -> str:
+    """An ACL planning error in the words of BestPracticeVpc's options."""
+    for internal, public in _ACL_OPTION_NAMES.items():
+        message = re.sub(rf"\b{internal}\b", public, message)
+    named = [o for o in _TIER_ACL_ONLY if re.search(rf"\b{o}\b", message)]
+    if named:
+        message += (f" ({', '.join(named)}: options of TierNetworkAcls; build the network "
+                    "with network_acls=False and add TierNetworkAcls(network=..., ...) to set "
+                    "them)")
+    return message
 
 
 @dataclass(frozen=True)
@@ -133,8 +158,11 @@ class BestPracticeVpc(Construct):
 
     Attributes:
         vpc: an ``ec2.IVpc`` for any CDK construct (RDS, ECS, Lambda, ...);
-            ``SubnetSelection(subnet_type=...)`` and
-            ``SubnetSelection(subnet_group_name=<tier>)`` pick the tiers.
+            ``select(<tier>)`` gives the ``SubnetSelection`` of exactly one
+            tier. ``SubnetSelection(subnet_type=...)`` picks every tier of
+            that type, and synth warns (id
+            ``vpc-patterns:selection-spans-tiers``) on a resource in this
+            stack whose subnets span two tiers of one type.
         plan: the :class:`VpcPlan` the network was built from.
         cfn_vpc, subnets, route_tables, nat_gateways, nat_instances,
         internet_gateway, gateway_endpoints, flow_log, flow_log_group,
@@ -199,10 +227,14 @@ class BestPracticeVpc(Construct):
             raise ConfigError(f"network_acls {network_acls!r} must be True or False")
         acl_plan: AclPlan | None = None
         if network_acls:
-            acl_plan = plan_acls(
-                plan, user_rules=acl_rules, public_ingress_ports=public_ingress_ports,
-                reachable_from=isolated_reachable_from, findings_as_errors=acl_findings_as_errors,
-            )
+            try:
+                acl_plan = plan_acls(
+                    plan, user_rules=acl_rules, public_ingress_ports=public_ingress_ports,
+                    reachable_from=isolated_reachable_from,
+                    findings_as_errors=acl_findings_as_errors,
+                )
+            except ConfigError as err:
+                raise ConfigError(_in_public_option_names(str(err))) from None
         elif acl_rules:
             raise ConfigError("acl_rules are given but network_acls=False; drop one of them")
         check_stack_resources(count_vpc_resources(
@@ -277,6 +309,10 @@ class BestPracticeVpc(Construct):
         # The intents `python -m vpc_patterns verify` proves on the template.
         self.cfn_vpc.add_metadata(INTENTS_METADATA_KEY, intents_metadata(self.intents))
         self._build_network_acls()
+        # synth warns where a selection by subnet type spans several tiers
+        if len({t.kind for t in self.plan.tiers if not t.reserved}) < \
+                len([t for t in self.plan.tiers if not t.reserved]):
+            self.node.add_validation(SelectionCheck(self))
 
     def _build_vpc(self) -> None:
         self.cfn_vpc = ec2.CfnVPC(
@@ -513,6 +549,15 @@ class BestPracticeVpc(Construct):
     @property
     def vpc_id(self) -> str:
         return self._vpc_ref
+
+    def select(self, tier: str) -> ec2.SubnetSelection:
+        """Exactly the subnets of ``tier`` (one per AZ), for any construct's
+        ``vpc_subnets``: ``rds.DatabaseInstance(..., vpc=net.vpc,
+        vpc_subnets=net.select("data"))``. Unlike
+        ``SubnetSelection(subnet_type=...)``, which picks every tier of that
+        type, it cannot pick a second tier when one is added. An unknown or
+        reserved tier raises :class:`ConfigError` naming the tiers that exist."""
+        return ec2.SubnetSelection(subnet_group_name=selectable_tier(self.plan, tier))
 
     def subnet(self, tier: str, az_index: int) -> ec2.CfnSubnet:
         """The L1 subnet of ``tier`` in AZ slot ``az_index`` (0-based)."""

@@ -63,6 +63,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.aws_names import endpoint_services, unlisted_message
 from vpc_patterns.plan.lookup import tier_subnets
 from vpc_patterns.plan.naming import pascal
 from vpc_patterns.plan.network import AZ_ID_PATTERN, AZ_NAME_PATTERN, SubnetPlan, VpcPlan
@@ -156,8 +157,10 @@ class InterfaceEndpointsPlan:
 
 
 
-def validate_service_name(service: object) -> str:
-    """A short AWS service name such as ``ssm``, ``ecr.api`` or ``logs``."""
+def validate_service_name(service: object, *, allow_unlisted: bool = False) -> str:
+    """A short AWS service name such as ``ssm``, ``ecr.api`` or ``logs``,
+    one of the dated list :func:`~vpc_patterns.plan.aws_names.endpoint_services`
+    unless ``allow_unlisted`` (a service newer than the list)."""
     if not isinstance(service, str):
         raise ConfigError(f"service {service!r} must be a string such as 'ssm' or 'ecr.api'")
     if service.startswith(("com.amazonaws.", "aws.")):
@@ -178,6 +181,12 @@ def validate_service_name(service: object) -> str:
             "interface; BestPracticeVpc(gateway_endpoints=...)); an interface endpoint for it "
             "is not built by InterfaceEndpoints"
         )
+    if not isinstance(allow_unlisted, bool):
+        raise ConfigError(f"allow_unlisted {allow_unlisted!r} must be True or False")
+    listed = endpoint_services()
+    if not allow_unlisted and service not in listed:
+        raise ConfigError(unlisted_message("service", service, listed,
+                                           "InterfaceEndpoints(..., allow_unlisted=True)"))
     return service
 
 
@@ -207,12 +216,15 @@ def plan_interface_endpoints(
     region: str | None = None,
     service_azs: Mapping[str, Sequence[str]] | None = None,
     az_table: Mapping[tuple[str, str], frozenset[str]] | None = None,
+    allow_unlisted: bool = False,
 ) -> InterfaceEndpointsPlan:
     """Validate and place interface endpoints on a network plan.
 
     :param region: the stack's region, or None when it is a token
         (environment-agnostic stack).
     :param az_table: AZ-id availability data (default :data:`SERVICE_AZ_IDS`).
+    :param allow_unlisted: accept services missing from the dated list of
+        interface endpoint services (newer than the list).
     """
     if isinstance(services, (str, bytes)) or not isinstance(services, Sequence):
         raise ConfigError(f"services {services!r} must be a list of names, e.g. ['ssm', 'logs']")
@@ -233,7 +245,7 @@ def plan_interface_endpoints(
     ids: dict[str, str] = {}
     defaulted: list[str] = []
     for service in services:
-        validate_service_name(service)
+        validate_service_name(service, allow_unlisted=allow_unlisted)
         cid = pascal(service.replace(".", "-"))
         if cid.lower() in ids:
             raise ConfigError(

@@ -33,6 +33,7 @@ from enum import Enum
 from typing import Any, ClassVar, TypeVar
 
 from vpc_patterns.errors import ConfigError
+from vpc_patterns.plan.aws_names import instance_types, unlisted_message
 from vpc_patterns.plan.azs import AzPlacement
 from vpc_patterns.plan.naming import pascal
 from vpc_patterns.plan.prices import DEFAULT_REGION, load_prices
@@ -98,6 +99,9 @@ class NatProvider:
         az_addresses: regional NAT gateway only: ``(AZ, allocation ids or EIP
             count)`` pairs, one per AZ of the VPC (manual mode). Default:
             ``None``: automatic mode, AWS picks the AZs and the addresses.
+        allow_unlisted: NAT instances only: accept an ``instance_type``
+            missing from the dated list of EC2 instance types. Default:
+            ``False``: see :meth:`instances`.
     """
 
     kind: NatKind
@@ -105,6 +109,7 @@ class NatProvider:
     instance_type: str = "t4g.nano"
     allowed_ports: tuple[int, ...] = (80, 443)
     az_addresses: tuple[tuple[int | str, tuple[str, ...] | int], ...] | None = None
+    allow_unlisted: bool = False
 
     def __post_init__(self) -> None:
         try:
@@ -150,6 +155,7 @@ class NatProvider:
         instance_type: str = "t4g.nano",
         count: int | None = None,
         allowed_ports: Sequence[int] = (80, 443),
+        allow_unlisted: bool = False,
     ) -> NatProvider:
         """Self-healing NAT instances: per AZ, an Auto Scaling group of one
         instance behind a fixed network interface the routes target; the
@@ -171,12 +177,20 @@ class NatProvider:
                 bootstrap calls the EC2, Auto Scaling and CloudFormation APIs
                 and the package repository over HTTPS); it forwards only
                 these ports.
+            allow_unlisted: accept an ``instance_type`` that is well formed
+                but missing from the dated list of EC2 instance types
+                (``vpc_patterns/data/ec2-instance-types-*.txt``). Default:
+                ``False``: such a type fails only when the Auto Scaling group
+                launches, so it is most likely a typo (the error offers the
+                nearest: ``"t4g.nanoo"`` -> ``"t4g.nano"``); set it for a type
+                newer than the list.
         """
         return NatProvider(
             NatKind.INSTANCE,
             count=count,
             instance_type=instance_type,
             allowed_ports=_port_tuple(allowed_ports),
+            allow_unlisted=allow_unlisted,
         )
 
     @staticmethod
@@ -441,6 +455,15 @@ class NatInstanceStrategy(NatStrategy):
                 f"NAT instance type {nat.instance_type!r} is not an EC2 instance type "
                 "such as 't4g.nano'"
             )
+        if not isinstance(nat.allow_unlisted, bool):
+            raise ConfigError(
+                f"NatProvider.instances(allow_unlisted={nat.allow_unlisted!r}) must be True or "
+                "False")
+        listed = instance_types()
+        if not nat.allow_unlisted and nat.instance_type not in listed:
+            raise ConfigError(unlisted_message(
+                "NatProvider.instances(instance_type=...)", nat.instance_type, listed,
+                "NatProvider.instances(..., allow_unlisted=True)"))
         if not isinstance(nat.allowed_ports, tuple) or not nat.allowed_ports or any(
             isinstance(p, bool) or not isinstance(p, int) or not 1 <= p <= 65535
             for p in nat.allowed_ports
