@@ -60,14 +60,18 @@ def cidr_set(cidr: str | ipaddress.IPv4Network | ipaddress.IPv6Network) -> Inter
     return network_set(cidr)
 
 
-def parse_cidr(value: object) -> ipaddress.IPv4Network | None:
-    """An IPv4 network from a string, or None when it is not one."""
+def _network(value: object) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     if not isinstance(value, str):
         return None
     try:
-        net = ipaddress.ip_network(value.strip(), strict=False)
+        return ipaddress.ip_network(value.strip(), strict=False)
     except ValueError:
         return None
+
+
+def parse_cidr(value: object) -> ipaddress.IPv4Network | None:
+    """An IPv4 network from a string, or None when it is not one."""
+    net = _network(value)
     return net if isinstance(net, ipaddress.IPv4Network) else None
 
 
@@ -83,12 +87,7 @@ NON_INTERNET = (
 
 def parse_cidr6(value: object) -> ipaddress.IPv6Network | None:
     """An IPv6 network from a string, or None when it is not one."""
-    if not isinstance(value, str):
-        return None
-    try:
-        net = ipaddress.ip_network(value.strip(), strict=False)
-    except ValueError:
-        return None
+    net = _network(value)
     return net if isinstance(net, ipaddress.IPv6Network) else None
 
 
