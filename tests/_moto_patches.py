@@ -70,12 +70,16 @@ def applied() -> Iterator[None]:
 def _replaced(owner: Any, name: str, value: Any) -> Iterator[None]:
     """``owner.name`` is ``value`` for the block (a class attribute or a
     module global), and what it was afterwards."""
-    saved = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
+    missing = object()
+    saved = owner.__dict__.get(name, missing) if isinstance(owner, type) else getattr(owner, name)
     setattr(owner, name, value)
     try:
         yield
     finally:
-        setattr(owner, name, saved)
+        if saved is missing:
+            delattr(owner, name)  # inherited again
+        else:
+            setattr(owner, name, saved)
 
 
 @contextlib.contextmanager
@@ -322,6 +326,67 @@ def change_set_execution_without_outputs_or_exports() -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def use_previous_value_reads_the_resolved_value() -> Iterator[None]:
+    """On CreateChangeSet, moto answers ``UsePreviousValue`` with the stack's
+    *resolved* parameters (``Stack.stack_parameters``): for an SSM-typed
+    parameter (``AWS::SSM::Parameter::Value<...>``, the CDK's
+    ``BootstrapVersion`` and AMI lookups) that is the parameter's value
+    ("6", an AMI id), which moto then looks up as an SSM parameter name and
+    fails with HTTP 500 (``'NoneType' object has no attribute 'value'``). The
+    CDK CLI sends ``UsePreviousValue`` for every parameter of a stack it
+    updates, defaulted ones included. AWS reuses the value the stack was
+    given (the parameter *name*, or the template's default when none was
+    given) and resolves it again; so does the patch, for the duration of
+    CreateChangeSet only."""
+    from moto.cloudformation.models import Stack
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    create = CloudFormationResponse.__dict__["create_change_set"]
+
+    def given(stack: Any) -> dict[str, Any]:
+        slots = stack.resource_map._template.get("Parameters", {})
+        values = {k: v["Default"] for k, v in slots.items() if "Default" in v}
+        values.update(stack.resource_map.input_parameters or {})
+        return values
+
+    def create_with_given_values(self: Any) -> Any:
+        with _replaced(Stack, "stack_parameters", property(given)):
+            return create(self)
+
+    with _replaced(CloudFormationResponse, "create_change_set", create_with_given_values):
+        yield
+
+
+@contextlib.contextmanager
+def log_group_has_no_cloudformation_update() -> Iterator[None]:
+    """moto's ``LogGroup`` has no ``update_from_cloudformation_json``. On a
+    stack update, ``parse_and_update_resource`` then returns ``None`` for a
+    changed ``AWS::Logs::LogGroup``, the group keeps its old settings, and
+    ``ResourceMap.update`` stores ``None`` as the resource, so the group drops
+    out of the stack's resources while the update reports UPDATE_COMPLETE.
+    AWS updates ``RetentionInDays`` in place (no interruption); the patch
+    does that on moto's group and keeps it in the stack. A change of
+    ``LogGroupName`` (a replacement on AWS) is refused, not faked."""
+    from moto.logs.models import LogGroup, logs_backends
+
+    def update(cls: Any, original_resource: Any, new_resource_name: str,
+               cloudformation_json: Any, account_id: str, region_name: str) -> Any:
+        props = cloudformation_json.get("Properties", {})
+        name = props.get("LogGroupName")
+        if name is not None and name != original_resource.name:
+            raise NotImplementedError("a renamed log group is a replacement; not patched")
+        backend = logs_backends[account_id][region_name]
+        if props.get("RetentionInDays") is None:
+            backend.delete_retention_policy(original_resource.name)
+        else:
+            backend.put_retention_policy(original_resource.name, props["RetentionInDays"])
+        return original_resource
+
+    with _replaced(LogGroup, "update_from_cloudformation_json", classmethod(update)):
+        yield
+
+
 #: Runs one Lambda handler in a process of its own: the code folder and the
 #: handler are argv[1:3], the event is stdin, the result goes to stdout.
 _LAMBDA_RUNNER = r"""
@@ -410,5 +475,6 @@ def for_the_cdk_cli(endpoint_url: str) -> Iterator[None]:
     with applied(), kms_key_tags_read_as_tag_key(), kms_key_policy_stored_as_dict(), \
             change_set_execution_without_outputs_or_exports(), change_sets_found_by_name_alone(), \
             lambda_runs_only_in_docker(endpoint_url), \
-            get_att_of_unmodelled_type_undefined(), nat_gateway_requires_a_subnet():
+            get_att_of_unmodelled_type_undefined(), nat_gateway_requires_a_subnet(), \
+            use_previous_value_reads_the_resolved_value(), log_group_has_no_cloudformation_update():
         yield
