@@ -147,6 +147,9 @@ class Snapshot:
     stacks: dict[str, dict[str, Any]]
     #: stack name -> logical id -> resource summary
     resources: dict[str, dict[str, dict[str, Any]]]
+    #: stack name -> how many resources moto lists with no logical id, type
+    #: or physical id (the ones it has no model for)
+    nameless: dict[str, int]
     exports: dict[str, str]
     zones: list[str]
     vpcs: dict[str, dict[str, Any]]
@@ -227,15 +230,20 @@ def _updated_environments() -> str:
 def _snapshot(server: MotoServer) -> Snapshot:
     cf, ec2, logs = (server.client(s) for s in ("cloudformation", "ec2", "logs"))
     stacks = {s["StackName"]: s for s in cf.describe_stacks()["Stacks"]}
-    resources = {}
+    resources, nameless = {}, {}
     for name in stacks:
         summaries = []
         for page in cf.get_paginator("list_stack_resources").paginate(StackName=name):
             summaries += page["StackResourceSummaries"]
-        resources[name] = {r["LogicalResourceId"]: r for r in summaries}
+        resources[name] = {r["LogicalResourceId"]: r for r in summaries
+                           if r["LogicalResourceId"]}
+        unnamed = [r for r in summaries if not r["LogicalResourceId"]]
+        assert all(not r["ResourceType"] and not r.get("PhysicalResourceId") for r in unnamed)
+        nameless[name] = len(unnamed)
     return Snapshot(
         stacks=stacks,
         resources=resources,
+        nameless=nameless,
         exports={e["Name"]: e["Value"] for e in cf.list_exports()["Exports"]},
         zones=[z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]],
         vpcs={v["VpcId"]: v for v in ec2.describe_vpcs()["Vpcs"]},
@@ -372,10 +380,20 @@ def test_bootstrap_and_deploy_through_the_cli(run: Run) -> None:
         assert f"✅  {stack}" in run.steps["deploy"].output
 
 
+def _realized(template: dict[str, Any]) -> set[str]:
+    return {lid for lid, r in template["Resources"].items()
+            if FIDELITY.get(r["Type"], ("?",))[0] != NOT_AT_ALL}
+
+
 def test_every_template_resource_is_in_its_stack(run: Run) -> None:
+    """Every resource of a type moto models is in its stack under its
+    logical id; every other one is listed by moto with no logical id, type
+    or physical id (one entry each)."""
     snap = run.snapshots["deploy"]
     for stack, template in run.templates().items():
-        assert set(snap.resources[stack]) == set(template["Resources"]), stack
+        assert set(snap.resources[stack]) == _realized(template), stack
+        unmodelled = len(template["Resources"]) - len(_realized(template))
+        assert snap.nameless[stack] == unmodelled, stack
 
 
 def test_fidelity_table_covers_every_type_and_says_what_moto_realizes(run: Run) -> None:
@@ -388,8 +406,8 @@ def test_fidelity_table_covers_every_type_and_says_what_moto_realizes(run: Run) 
     realized: dict[str, set[bool]] = defaultdict(set)
     for stack, template in run.templates().items():
         for lid, res in template["Resources"].items():
-            summary = snap.resources[stack][lid]
-            made = summary["ResourceType"] == res["Type"]
+            summary = snap.resources[stack].get(lid)
+            made = summary is not None and summary["ResourceType"] == res["Type"]
             realized[res["Type"]].add(made)
             if made and res["Type"] != "AWS::EC2::SecurityGroupIngress":
                 assert summary["PhysicalResourceId"], (stack, lid)
@@ -567,7 +585,7 @@ def test_update_changes_only_the_dev_flow_log_retention(run: Run) -> None:
     deployed = run.snapshots["deploy"]
     assert _physical(snap, stack, lid) == _physical(deployed, stack, lid)
     assert snap.log_groups[_physical(snap, stack, lid)]["retentionInDays"] == UPDATED_VALUE
-    assert set(snap.resources[stack]) == set(after[stack]["Resources"])
+    assert set(snap.resources[stack]) == _realized(after[stack])
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -586,13 +604,18 @@ def test_destroy_leaves_exactly(run: Run) -> None:
     peering connections have deletes in moto), then fails on the first
     network stack it deletes (dev: it depends on nothing left): moto drops
     the stack from its list before deleting its resources, deletes what it
-    can, and its VPC refuses to go. The CLI stops there: prod and shared are
-    untouched."""
+    can, and then its VPC (DependencyViolation) or the handler's role
+    (DeleteConflict, policy still attached) refuses to go. The CLI stops
+    there: prod and shared are untouched."""
     step, snap = run.steps["destroy"], run.snapshots["destroy"]
     before = run.snapshots["update"]
     assert step.returncode != 0
     assert "✅  vpc-patterns-peering: destroyed" in step.output
-    assert "has dependencies and cannot be deleted" in step.output
+    # Which of moto's two refusals comes first depends on set order: the
+    # VPC (route tables etc. are never deleted) or the handler's role (its
+    # AWS::IAM::ManagedPolicy has no delete, so it stays attached).
+    assert ("has dependencies and cannot be deleted" in step.output
+            or "must detach all policies first" in step.output), step.output[-2000:]
     assert set(snap.stacks) == {"CDKToolkit", "vpc-patterns-prod", "vpc-patterns-shared"}
     for stack in ("vpc-patterns-prod", "vpc-patterns-shared"):
         assert snap.stacks[stack]["StackStatus"] == "CREATE_COMPLETE"
