@@ -3,9 +3,24 @@ AWS does (no more)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from ._moto_patches import instance_image_from_launch_template
+
+# _moto_server imports _moto_patches from tests/ (as the e2e tests do)
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _moto_patches as patches
 
 TEMPLATE = {
     "Resources": {
@@ -71,20 +86,6 @@ def test_an_instance_with_its_own_image_is_left_to_moto() -> None:
 # The CDK CLI's deploy path (tests/test_e2e_cdk_cli.py)
 # --------------------------------------------------------------------------
 
-import contextlib  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-from typing import Any  # noqa: E402
-
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import pytest  # noqa: E402
-
-# _moto_server imports _moto_patches from tests/ (as the e2e tests do)
-if str(Path(__file__).resolve().parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import _moto_patches as patches  # noqa: E402
 
 REGION = "us-east-1"
 
@@ -327,12 +328,11 @@ def test_lambda_runs_only_in_docker(patched: bool) -> None:
             return contextlib.nullcontext()
     with moto_server(patches=chosen) as server:
         iam, fn = server.client("iam"), server.client("lambda")
-        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                    "Principal": {"Service": "lambda.amazonaws.com"}}]
-        }))["Role"]["Arn"]
-        import io
-        import zipfile
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sts:AssumeRole",
+            "Principal": {"Service": "lambda.amazonaws.com"}}]}
+        role = iam.create_role(RoleName="r",
+                               AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as z:
             z.writestr("index.py", HANDLER)
