@@ -593,7 +593,9 @@ def test_update_changes_only_the_dev_flow_log_retention(run: Run) -> None:
     "AWS::EC2::RouteTable, Route, SubnetRouteTableAssociation, NatGateway, EIP, "
     "VPCEndpoint, FlowLog and more (ResourceMap.delete skips them), so "
     "EC2Backend.delete_vpc refuses with DependencyViolation ('has dependencies and cannot be "
-    "deleted'); see test_destroy_leaves_exactly for what is left."))
+    "deleted'), and AWS::IAM::ManagedPolicy has no delete, so IAMBackend.delete_role refuses "
+    "with DeleteConflict ('must detach all policies first'); which comes first depends on set "
+    "order. See test_destroy_leaves_exactly for what is left."))
 def test_destroy_removes_everything(run: Run) -> None:
     assert run.steps["destroy"].returncode == 0, run.steps["destroy"].output[-2000:]
     assert set(run.snapshots["destroy"].stacks) == {"CDKToolkit"}
