@@ -563,6 +563,18 @@ def test_log_group_retentions(run: Run) -> None:
         assert group.get("retentionInDays") == props.get("RetentionInDays"), (stack, lid)
 
 
+def test_the_readme_fidelity_table_is_this_one() -> None:
+    """The README's emulator table says what FIDELITY says, row by row."""
+    readme = (ROOT / "README.md").read_text()
+    rows = {}
+    for line in readme.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if (len(cells) == 3 and cells[0].startswith(("`AWS::", "`Custom::"))
+                and cells[1] in (FAITHFUL, APPROXIMATE, NOT_AT_ALL)):
+            rows[cells[0].strip("`")] = (cells[1], cells[2])
+    assert rows == FIDELITY
+
+
 # --------------------------------------------------------------------------
 # The update and the destroy
 # --------------------------------------------------------------------------
