@@ -111,9 +111,9 @@ def kms_key_tags_read_as_tag_key() -> Iterator[None]:
 def kms_key_policy_stored_as_dict() -> Iterator[None]:
     """moto's ``Key.create_from_cloudformation_json`` stores ``KeyPolicy`` as
     the template's object, where its KMS API keeps (and ``json.loads``) a JSON
-    string: DescribeKey and GetKeyPolicy of a key made by CloudFormation
-    answer HTTP 500. The patch serializes the policy, as CloudFormation does
-    when it calls CreateKey."""
+    string: DescribeKey of a key made by CloudFormation fails (``TypeError``,
+    HTTP 500 from the server). The patch serializes the policy, as
+    CloudFormation does when it calls CreateKey."""
     import json
 
     from moto.kms.models import Key
