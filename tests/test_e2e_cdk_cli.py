@@ -50,7 +50,11 @@ for _path in (ROOT, HERE):
 import _moto_patches  # noqa: E402
 from _moto_server import FAKE_ENV, MotoServer, moto_server  # noqa: E402
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    # moto warns once per type it has no model for: FIDELITY lists them all.
+    pytest.mark.filterwarnings("ignore:Tried to parse .* not supported by moto:UserWarning"),
+]
 
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 ACCOUNT = "123456789012"  # moto's default account
