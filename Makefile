@@ -115,8 +115,7 @@ test-fast: deps
 ## destroys the reference app in a moto server on loopback (no AWS account);
 ## the network is read back and compared with the templates, and each moto
 ## patch on that path is shown to be still needed. About 65 s (the CLI run
-## itself about 50 s); part of
-## make test (and so of CI) too.
+## itself about 50 s); part of make test (and so of CI) too.
 e2e: deps
 	$(PY) -m pytest -p no:cacheprovider tests/test_e2e_cdk_cli.py tests/test_moto_patches.py
 
