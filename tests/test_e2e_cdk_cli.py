@@ -78,8 +78,9 @@ FIDELITY: dict[str, tuple[str, str]] = {
     "AWS::EC2::InternetGateway": (FAITHFUL, "attached to its VPC"),
     "AWS::EC2::VPCGatewayAttachment": (FAITHFUL, "the gateway (internet or VPN) is attached"),
     "AWS::EC2::NatGateway": (FAITHFUL, "zonal: subnet and Elastic IP; regional "
-                                       "(AvailabilityMode regional): a record with its VPC and "
-                                       "no subnet, made by patch nat_gateway_requires_a_subnet"),
+                                       "(AvailabilityMode regional) only approximately: a "
+                                       "record with its VPC and no subnet, made by patch "
+                                       "nat_gateway_requires_a_subnet"),
     "AWS::EC2::EIP": (FAITHFUL, "allocated; a NAT gateway's is held by it (dev's NAT "
                                 "instances get theirs through EIPAssociation, not modelled)"),
     "AWS::EC2::VPCEndpoint": (FAITHFUL, "service, type, VPC, route tables (gateway) or "
