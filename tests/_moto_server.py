@@ -13,7 +13,7 @@ import contextlib
 import os
 import socket
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,9 +87,12 @@ def reset(endpoint_url: str) -> None:
 
 
 @contextlib.contextmanager
-def moto_server() -> Iterator[MotoServer]:
+def moto_server(
+    patches: Callable[[str], contextlib.AbstractContextManager[None]] | None = None,
+) -> Iterator[MotoServer]:
     """Run moto's server on 127.0.0.1:<free port> for the duration of the
-    block, starting from (and leaving behind) empty backends."""
+    block, starting from (and leaving behind) empty backends. ``patches``
+    (given the server's URL) replaces the default :func:`_moto_patches.applied`."""
     from moto.server import ThreadedMotoServer
 
     saved = {k: os.environ.get(k) for k in (*FAKE_ENV, *CLEARED_ENV)}
@@ -98,8 +101,8 @@ def moto_server() -> Iterator[MotoServer]:
     os.environ.update(FAKE_ENV)
     port = free_port()
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
-    patches = _moto_patches.applied()
-    patches.__enter__()
+    active = (patches or (lambda _url: _moto_patches.applied()))(f"http://{HOST}:{port}")
+    active.__enter__()
     server.start()
     try:
         host, bound = server.get_host_and_port()
@@ -110,7 +113,7 @@ def moto_server() -> Iterator[MotoServer]:
         reset(endpoint_url)
     finally:
         server.stop()
-        patches.__exit__(None, None, None)
+        active.__exit__(None, None, None)
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
