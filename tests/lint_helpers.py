@@ -11,8 +11,11 @@ Results are cached by the template's content (SHA-256 of the file's bytes)
 and the regions, so modules that lint the same template (the reference app's
 templates, synthesized once per process by the ``reference_app`` fixture, are
 linted by tests/test_reference_app.py and tests/test_connectivity.py) lint it
-once. The cache is per process: under ``pytest -n 2`` each xdist worker keeps
-its own, so a template two workers both lint is linted twice at most.
+once per session. Each process keeps the results in memory; under xdist
+(``pytest -n 2``) the workers also share them through a folder the controller
+makes for the session (tests/conftest.py, :func:`share_results_in`), one
+result file per template written under a lock, so a worker that needs a
+template another is linting waits for that result instead of linting again.
 
 What is checked is exactly what ``api.lint_file(path,
 config=api.ManualArgs(regions=...))`` checks (the same config, the same
@@ -22,7 +25,9 @@ tests/test_lint_helpers.py compares the two on a template with findings.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -32,6 +37,15 @@ from typing import Any
 DEFAULT_REGIONS: tuple[str, ...] = ("us-east-1",)
 
 _RESULTS: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+#: The session's folder of results shared between xdist workers (None: this
+#: process only).
+_SHARED: list[Path] = []
+
+
+def share_results_in(folder: Path) -> None:
+    """Share results with the other processes of the session through ``folder``
+    (made by the xdist controller for the session, removed after it)."""
+    _SHARED[:] = [Path(folder)]
 
 
 @cache
@@ -63,8 +77,24 @@ def cfn_lint(path: Path, *, regions: Iterable[str] = DEFAULT_REGIONS) -> list[st
     path = Path(path)
     key = (hashlib.sha256(path.read_bytes()).hexdigest(), tuple(regions))
     if key not in _RESULTS:
-        _RESULTS[key] = _lint_uncached(path, key[1])
+        _RESULTS[key] = _lint_shared(path, key) if _SHARED else _lint_uncached(path, key[1])
     return list(_RESULTS[key])
+
+
+def _lint_shared(path: Path, key: tuple[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The result another process of the session wrote for ``key``, or lint
+    and write it; one lock per key, so a second process waits, then reads."""
+    name = hashlib.sha256(json.dumps([key[0], list(key[1])]).encode()).hexdigest()
+    done = _SHARED[0] / f"{name}.json"
+    with open(_SHARED[0] / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if done.exists():
+            return tuple(json.loads(done.read_text()))
+        result = _lint_uncached(path, key[1])
+        partial = done.with_suffix(".partial")
+        partial.write_text(json.dumps(result))
+        partial.replace(done)
+        return result
 
 
 def cfn_lint_all(paths: Iterable[Path], *,

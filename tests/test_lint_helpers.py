@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from .lint_helpers import cfn_lint, cfn_lint_all
 
 #: A template cfn-lint objects to three times: an error (a CIDR that is not
@@ -53,3 +55,30 @@ def test_template_metadata_directives_apply(tmp_path: Path) -> None:
     other = tmp_path / "flawed.template.json"
     other.write_text(json.dumps(FLAWED))
     assert _rule_ids(cfn_lint(other)) == ["E3002", "W2001", "W3010"]
+
+
+def test_results_are_shared_through_the_sessions_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What an xdist worker finds in the folder another worker wrote is used,
+    not linted again (tests/conftest.py hands the folder to the workers)."""
+    from . import lint_helpers
+
+    monkeypatch.setattr(lint_helpers, "_RESULTS", {})
+    monkeypatch.setattr(lint_helpers, "_SHARED", [])
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    lint_helpers.share_results_in(shared)
+    path = tmp_path / "flawed.template.json"
+    path.write_text(json.dumps(FLAWED))
+    first = cfn_lint(path)
+    assert _rule_ids(first) == ["E3002", "W2001", "W3010"]
+    assert len(list(shared.glob("*.json"))) == 1
+
+    def no_second_lint(*args: object) -> tuple[str, ...]:
+        raise AssertionError("linted again")
+
+    # Another process: nothing in memory, the folder holds the result.
+    monkeypatch.setattr(lint_helpers, "_RESULTS", {})
+    monkeypatch.setattr(lint_helpers, "_lint_uncached", no_second_lint)
+    assert cfn_lint(path) == first
