@@ -87,11 +87,16 @@ def wait_for(what: str, check: Callable[[], object], *, timeout: float,
 
 
 class Lab:
-    """Namespaces named ``<prefix><name>``, veth pairs between them, and
-    daemons inside them; :meth:`close` (call it in a finalizer) undoes all."""
+    """Namespaces named ``<prefix><pid>-<name>``, veth pairs between them, and
+    daemons inside them; :meth:`close` (call it in a finalizer) undoes all.
+
+    Namespace names are machine-wide: the process id keeps two test runs on
+    one machine (two ``make test`` at once, or two xdist sessions) out of each
+    other's namespaces, which :meth:`add_namespace` would otherwise delete as
+    left-overs."""
 
     def __init__(self, prefix: str, workdir: Path) -> None:
-        self.prefix = prefix
+        self.prefix = f"{prefix}{os.getpid()}-"
         self.workdir = workdir
         self.namespaces: list[str] = []
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -103,7 +108,7 @@ class Lab:
 
     def add_namespace(self, name: str) -> str:
         full = self.ns(name)
-        # A namespace of the same name left by a killed run of this test.
+        # A namespace of the same name left by a killed process of the same id.
         subprocess.run(["ip", "netns", "del", full], capture_output=True, check=False)
         self.sh(["ip", "netns", "add", full])
         self.namespaces.append(full)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,38 @@ os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 # lints the same templates; tests/test_reference_app.py runs the validator
 # once, in a process of its own).
 os.environ.setdefault("CDK_VALIDATION", "false")
+
+#: Name of the folder the xdist workers share cfn-lint results in (tests/lint_helpers.py).
+_LINT_SHARE_KEY = "vpc_patterns_lint_results"
+_LINT_SHARE = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The xdist controller makes one folder for the session's shared cfn-lint
+    results and hands it to each worker (``pytest_configure_node``); a worker
+    points tests/lint_helpers.py at it."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        if _LINT_SHARE_KEY in workerinput:
+            from .lint_helpers import share_results_in
+
+            share_results_in(Path(workerinput[_LINT_SHARE_KEY]))
+    elif getattr(config.option, "numprocesses", None):
+        config.stash[_LINT_SHARE] = Path(tempfile.mkdtemp(prefix="vpc-patterns-cfn-lint-"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:  # pytest-xdist's hook, on the controller
+    folder = node.config.stash.get(_LINT_SHARE, None)
+    if folder is not None:
+        node.workerinput[_LINT_SHARE_KEY] = str(folder)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_LINT_SHARE, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
 
 #: Feature flags from cdk.json: unit tests do not read cdk.json by themselves.
 CDK_CONTEXT: dict = json.loads((ROOT / "cdk.json").read_text())["context"]

@@ -49,6 +49,7 @@ import copy
 import json
 import sys
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -83,8 +84,9 @@ BOOTSTRAP_VERSION = "6"
 TAG_TIER = "vpc-patterns:tier"
 TAG_AZ = "vpc-patterns:az"
 DEFAULT_ROUTE = "0.0.0.0/0"
-#: Bound on each wait for a stack status (moto is synchronous; AWS is not).
-STACK_WAIT_SECONDS = 60
+#: Bound on each wait for a stack status (moto is synchronous; AWS is not),
+#: sized for a loaded machine.
+STACK_WAIT_SECONDS = 180
 
 
 # --------------------------------------------------------------------------
@@ -349,13 +351,19 @@ class Deployment:
 def deployed(prod_template: dict[str, Any], moto: MotoServer) -> Iterator[Deployment]:
     template, removed = prepare_template_for_moto(prod_template)
     cf, ec2 = moto.client("cloudformation"), moto.client("ec2")
+    # CreateStack and DeleteStack go through a client that sends each call
+    # once: moto ignores the ClientRequestToken (AWS honours it, so it is
+    # passed all the same), and a retry after a read timeout would be a
+    # second create while the first still runs (tests/_moto_server.py).
+    cf_once = moto.client("cloudformation", retry=False)
     moto.client("ssm").put_parameter(Name=BOOTSTRAP_VERSION_PARAMETER, Value=BOOTSTRAP_VERSION,
                                      Type="String", Overwrite=True)
 
-    stack_id = cf.create_stack(
+    stack_id = cf_once.create_stack(
         StackName=STACK_NAME,
         TemplateBody=json.dumps(template),
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+        ClientRequestToken=f"create-{STACK_NAME}-{uuid.uuid4()}",
     )["StackId"]
     stack = _wait_for(cf, stack_id, "CREATE_COMPLETE")
     resources = {r["LogicalResourceId"]: r for r in
@@ -385,7 +393,7 @@ def deployed(prod_template: dict[str, Any], moto: MotoServer) -> Iterator[Deploy
     yield deployment
     if not deployment.deleted:  # test_delete_stack was deselected
         try:
-            cf.delete_stack(StackName=stack_id)
+            cf_once.delete_stack(StackName=stack_id, ClientRequestToken=f"delete-{uuid.uuid4()}")
         except ClientError:
             pass  # expected with moto 5.2.5 (test_delete_stack); the server is discarded anyway
 
@@ -623,7 +631,9 @@ def test_flow_logs_of_the_vpc(deployed: Deployment) -> None:
 def test_delete_stack(deployed: Deployment) -> None:
     cf, ec2 = deployed.server.client("cloudformation"), deployed.server.client("ec2")
     deployed.deleted = True
-    cf.delete_stack(StackName=deployed.stack_id)  # raises with moto 5.2.5 (see the reason)
+    # raises with moto 5.2.5 (see the reason); sent once (see the deployed fixture)
+    deployed.server.client("cloudformation", retry=False).delete_stack(
+        StackName=deployed.stack_id, ClientRequestToken=f"delete-{uuid.uuid4()}")
     _wait_for(cf, deployed.stack_id, "DELETE_COMPLETE")
 
     assert deployed.vpc_id not in {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}

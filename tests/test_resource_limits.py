@@ -1,6 +1,6 @@
 """count_vpc_resources against what BestPracticeVpc synthesizes, the
-500-resources-per-stack check, and names too long for EC2's tag values and
-descriptions."""
+500-resources-per-stack check and the warning at 80% of it, and names too
+long for EC2's tag values and descriptions."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk.assertions import Annotations, Match
 
 from vpc_patterns import BestPracticeVpc, ConfigError, NatProvider, Tier, plan_network
+from vpc_patterns.build.vpc import STACK_RESOURCES_WARNING
 from vpc_patterns.plan.limits import (
     MAX_STACK_RESOURCES,
+    WARN_STACK_RESOURCES,
     check_generated_names,
     count_vpc_resources,
+    stack_resources_warning,
 )
 from vpc_patterns.plan.nacl import plan_acls
 
@@ -101,3 +105,41 @@ def test_name_too_long_for_nat_instance_description_in_construct() -> None:
     stack = cdk.Stack(cdk.App(), "S")
     with pytest.raises(ConfigError, match="NAT instance interface Description 256 characters"):
         BestPracticeVpc(stack, "Net", nat=nat, name="n" * 198)
+
+
+def test_warning_from_80_percent_of_the_quota_up_to_it() -> None:
+    assert WARN_STACK_RESOURCES == 400 == MAX_STACK_RESOURCES * 0.8
+    assert stack_resources_warning({"subnets": 200, "routes": 199}) is None
+    at = stack_resources_warning({"subnets": 210, "route table associations": 190})
+    assert at is not None and at.startswith("the network needs 400 of the 500 ")
+    assert "(80%: subnets 210, route table associations 190, ...)" in at
+    full = stack_resources_warning({"subnets": 500})
+    assert full is not None and "500 of the 500" in full and "(100%" in full
+    # Over the quota it is an error, not a warning (check_stack_resources).
+    assert stack_resources_warning({"subnets": 501}) is None
+
+
+def test_a_network_at_80_percent_warns_with_its_count_and_what_to_split() -> None:
+    # 31 isolated tiers in 6 AZs, no ACLs, flow log or default-SG restriction:
+    # 186 subnets and as many associations, 31 route tables, the VPC and the
+    # two gateway endpoints.
+    kw: dict[str, Any] = dict(
+        max_azs=6, tiers=[Tier(f"t{i}", "isolated", 26) for i in range(31)],
+        network_acls=False, flow_log=False, restrict_default_security_group=False)
+    app = cdk.App()
+    stack = cdk.Stack(app, "S", env=cdk.Environment(account="111111111111", region="us-east-1"))
+    BestPracticeVpc(stack, "Net", **kw)
+    assert len(app.synth().get_stack_by_name("S").template["Resources"]) == 406
+    (warning,) = Annotations.from_stack(stack).find_warning("/S/Net", Match.any_value())
+    text = warning.entry.data
+    assert "needs 406 of the 500 CloudFormation resources" in text
+    assert "subnets 186" in text and "route table associations 186" in text
+    for advice in ("interface endpoints", "another stack", "fewer AZs (max_azs) or tiers"):
+        assert advice in text
+    assert STACK_RESOURCES_WARNING in text  # the id to acknowledge it with
+
+
+def test_the_default_network_does_not_warn() -> None:
+    stack = cdk.Stack(cdk.App(), "S")
+    BestPracticeVpc(stack, "Net")
+    assert Annotations.from_stack(stack).find_warning("*", Match.any_value()) == []

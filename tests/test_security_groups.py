@@ -31,6 +31,8 @@ from vpc_patterns.plan.security_groups import (
     plan_security_groups,
 )
 
+from .lint_helpers import cfn_lint
+
 WORLD_REASON = "Internet-facing load balancer of the public web site; TLS terminates here"
 GOSSIP_REASON = "Cluster membership protocol negotiates TCP and UDP ports at run time"
 S3_PREFIX_LIST = "pl-63a5400a"
@@ -480,11 +482,9 @@ def test_bad_specs_raise_before_any_resource(cdk_context: dict) -> None:
 
 
 def test_cfn_lint_is_clean(synth: Synth, tmp_path: Path) -> None:
-    from cfnlint import api
-
     path = tmp_path / "sg.template.json"
     path.write_text(json.dumps(synth.tpl))
-    assert [str(m) for m in api.lint_file(path, config=api.ManualArgs(regions=["us-east-1"]))] == []
+    assert cfn_lint(path) == []
 
 
 @pytest.mark.parametrize("cidr", ["0.0.0.0/1", "128.0.0.0/1", "64.0.0.0/3", "2000::/3"])

@@ -428,8 +428,24 @@ def probe(sites: Sites, *, duration: float, interval: float = 0.1,
 
 
 def replies(proc: subprocess.Popen[str]) -> list[float]:
+    return answered(proc)[1]
+
+
+def answered(proc: subprocess.Popen[str]) -> tuple[int, list[float]]:
+    """The datagrams the probe sent and the wall times of the replies."""
     out, _ = proc.communicate(timeout=90)
-    return list(json.loads(out)["replies"])
+    result = json.loads(out)
+    return int(result["sent"]), list(result["replies"])
+
+
+def assert_answered(proc: subprocess.Popen[str], what: str) -> list[float]:
+    """The VPC host answers at least 80% of a 1 s probe's datagrams, and the
+    probe sent at least 5: counted against what was sent, because on a busy
+    machine the probe itself sends fewer than its ten a second."""
+    sent, got = answered(proc)
+    assert sent >= 5 and len(got) >= 0.8 * sent, (
+        f"only {len(got)} of {sent} datagrams answered by the VPC host{what}")
+    return got
 
 
 def bring_up_tunnel_2_then_1(sites: Sites) -> float:
@@ -480,8 +496,7 @@ def test_static_tunnels_carry_traffic_and_fail_over_within_dpd_timeout(lab: Lab)
 
     echo_server(sites)
     before = sas(sites.onp), sas(sites.aws)
-    got = replies(probe(sites, duration=1.0))
-    assert len(got) >= 8, f"only {len(got)} replies from the VPC host"
+    assert_answered(probe(sites, duration=1.0), "")
     after = sas(sites.onp), sas(sites.aws)
     onp_delta = {n: after[0][n]["out"] - before[0][n]["out"] for n in after[0]}
     aws_delta = {n: after[1][n]["out"] - before[1][n]["out"] for n in after[1]}
@@ -572,5 +587,4 @@ def test_bgp_exchanges_routes_over_both_tunnels(lab: Lab) -> None:
     assert "proto bgp" in lab.ip("aws", "route", "show", BGP_ON_PREM)
     assert "proto bgp" in lab.ip("onp", "route", "show", side.vpc_cidr)
     echo_server(sites)
-    got = replies(probe(sites, duration=1.0))
-    assert len(got) >= 8, f"only {len(got)} replies from the VPC host over the BGP routes"
+    assert_answered(probe(sites, duration=1.0), " over the BGP routes")

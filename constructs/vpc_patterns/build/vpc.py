@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Aws, CfnTag, Fn, RemovalPolicy, Tags
+from aws_cdk import Annotations, Aws, CfnTag, Fn, RemovalPolicy, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -44,6 +44,7 @@ from vpc_patterns.plan.limits import (
     check_generated_names,
     check_stack_resources,
     count_vpc_resources,
+    stack_resources_warning,
 )
 from vpc_patterns.plan.nacl import DEFAULT_PUBLIC_INGRESS_PORTS, AclPlan, AclRule, plan_acls
 from vpc_patterns.plan.naming import METADATA_KEY as INTENTS_METADATA_KEY
@@ -74,6 +75,9 @@ _CDK_SUBNET_TYPE = {
 }
 #: Below CDK's default tag priority (100), so specific Name tags win.
 FALLBACK_NAME_TAG_PRIORITY = 50
+#: Id of the warning a network that takes 80% or more of a stack's 500
+#: resources gets (``Annotations.acknowledge_warning`` takes it).
+STACK_RESOURCES_WARNING = "vpc_patterns:stack-resources"
 
 
 #: plan_acls' parameters under the names BestPracticeVpc gives them.
@@ -237,15 +241,19 @@ class BestPracticeVpc(Construct):
                 raise ConfigError(_in_public_option_names(str(err))) from None
         elif acl_rules:
             raise ConfigError("acl_rules are given but network_acls=False; drop one of them")
-        check_stack_resources(count_vpc_resources(
+        resource_counts = count_vpc_resources(
             plan, acl_plan=acl_plan, flow_log=flow_log,
-            restrict_default_security_group=restrict_default_security_group))
+            restrict_default_security_group=restrict_default_security_group)
+        check_stack_resources(resource_counts)
         recorded_intents = plan_intents(
             plan, intents, default_intents,
             public_ports=tuple(public_ingress_ports) if network_acls else None,
         )
 
         super().__init__(scope, id)
+        size_warning = stack_resources_warning(resource_counts)
+        if size_warning is not None:
+            Annotations.of(self).add_warning_v2(STACK_RESOURCES_WARNING, size_warning)
         self.plan: VpcPlan = plan
         #: the plan of the network's own flow log (None with ``flow_log=False``)
         self.flow_log_plan: FlowLogPlan | None = flow_log_plan

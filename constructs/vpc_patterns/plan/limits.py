@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 #: CloudFormation's quota of resources in one stack.
 MAX_STACK_RESOURCES = 500
+#: From this many resources (80% of the quota) synthesis warns: whatever else
+#: the stack holds (interface endpoints, monitoring, workloads) shares the
+#: rest, and a stack that crosses 500 fails only at deploy time.
+WARN_STACK_RESOURCES = MAX_STACK_RESOURCES * 4 // 5
 
 #: The flow log, its log group, its role and the role's policy.
 _FLOW_LOG = 4
@@ -65,14 +69,36 @@ def count_vpc_resources(
     return counts
 
 
+def _biggest_parts(counts: Mapping[str, int]) -> str:
+    biggest = sorted(((v, k) for k, v in counts.items() if v), reverse=True)[:4]
+    return ", ".join(f"{k} {v}" for v, k in biggest)
+
+
+def stack_resources_warning(counts: Mapping[str, int], *,
+                            limit: int = MAX_STACK_RESOURCES) -> str | None:
+    """The warning for ``counts`` (from :func:`count_vpc_resources`) that
+    reach 80% of the resources-per-stack quota and fit in it (None below
+    that; above the quota :func:`check_stack_resources` raises): the count,
+    the biggest parts and what to split off."""
+    total = sum(counts.values())
+    if not limit * 4 // 5 <= total <= limit:
+        return None
+    return (
+        f"the network needs {total} of the {limit} CloudFormation resources a stack holds "
+        f"({100 * total // limit}%: {_biggest_parts(counts)}, ...); everything else in the "
+        "stack counts too: put interface endpoints, monitoring and workloads in another "
+        "stack, or use fewer AZs (max_azs) or tiers, or move some tiers to a second VPC in "
+        "another stack"
+    )
+
+
 def check_stack_resources(counts: Mapping[str, int], *, limit: int = MAX_STACK_RESOURCES) -> None:
     """Raise ConfigError when ``counts`` (from :func:`count_vpc_resources`)
     exceed CloudFormation's resources-per-stack quota."""
     total = sum(counts.values())
     if total <= limit:
         return
-    biggest = sorted(((v, k) for k, v in counts.items() if v), reverse=True)[:4]
-    parts = ", ".join(f"{k} {v}" for v, k in biggest)
+    parts = _biggest_parts(counts)
     raise ConfigError(
         f"the network needs {total} CloudFormation resources ({parts}, ...); a stack holds "
         f"at most {limit}: move some tiers to a second VPC in another stack, or use fewer "
