@@ -315,6 +315,8 @@ class NatStrategy:
     needs_internet_gateway: ClassVar[bool] = False
     #: CloudFormation resources the kind's builder adds once when it has NATs.
     shared_cfn_resources: ClassVar[int] = 0
+    #: Whether its NATs sit in the first public tier (and so need IPv4 there).
+    sits_in_public_tier: ClassVar[bool] = True
 
     def cfn_resources(self, nat: NatPlan) -> int:
         """CloudFormation resources the kind's builder creates for ``nat``."""
@@ -528,6 +530,7 @@ class NoNatStrategy(NatStrategy):
     """No NAT: the plan may have no private tier."""
 
     kind = NatKind.NONE
+    sits_in_public_tier = False
 
     def check(self, nat: NatProvider, *, public: Sequence[str], private: Sequence[str],
               az_count: int) -> None:
@@ -552,6 +555,7 @@ class RegionalNatGatewayStrategy(NatStrategy):
     hourly_price_key = NAT_GATEWAY_HOUR
     monitoring_kind = "regional-nat-gateway"
     needs_internet_gateway = True
+    sits_in_public_tier = False
 
     def cfn_resources(self, nat: NatPlan) -> int:
         return 1 + sum(a.eip_count for a in nat.az_addresses or ())

@@ -444,8 +444,7 @@ def plan_network(
     )
     active = [(t, mask, b) for (t, mask), b in zip(tier_list, blocks) if not t.reserved]
     public = [t.name for t, _, _ in active if t.subnet_kind is SubnetKind.PUBLIC]
-    nat_in_public = nat.kind in (NatKind.GATEWAY, NatKind.INSTANCE)
-    if nat_in_public and public and stacks[public[0]] == "ipv6-only" \
+    if nat.strategy.sits_in_public_tier and public and stacks[public[0]] == "ipv6-only" \
             and any(t.subnet_kind is SubnetKind.PRIVATE for t, _, _ in active):
         raise ConfigError(f"tier {public[0]!r} ip_stack 'ipv6-only': the NATs of the private "
                           "tiers live in the first public tier and need IPv4 there; make it "
