@@ -526,3 +526,82 @@ def test_internet_findings_name_the_layer_that_admits_or_blocks() -> None:
     assert "its security groups admit TCP 22" in messages(opened)
     bare = results(public_acl(three_tier(), extra_port=22), intent)[intent.label]
     assert "(the template places no workload there)" in messages(bare)
+
+
+# ---------------------------------------------------------------------------
+# what a workload cannot run without (an ECS service pulling its image)
+# ---------------------------------------------------------------------------
+
+NEEDS = "workloads_reach_their_needs()"
+
+
+def _ecs(egress: list[dict] | None, *, endpoints: bool = False,
+         endpoint_ingress: list[dict] | None = None) -> Net:
+    """An ECS service in the private tier (NAT per AZ, S3 gateway endpoint);
+    with ``endpoints``, ecr.api and ecr.dkr interface endpoints in the
+    private subnets behind a group of their own."""
+    n = three_tier()
+    sg: dict[str, Any] = {"VpcId": n.ref("Vpc"), "GroupDescription": "tasks"}
+    if egress is not None:
+        sg["SecurityGroupEgress"] = egress
+    n.add("TaskSg", "AWS::EC2::SecurityGroup", **sg)
+    n.add("Service", "AWS::ECS::Service", Cluster="c", TaskDefinition="t",
+          NetworkConfiguration={"AwsvpcConfiguration": {
+              "Subnets": [n.ref("PrivateAz1"), n.ref("PrivateAz2")],
+              "SecurityGroups": [{"Fn::GetAtt": ["TaskSg", "GroupId"]}]}})
+    if endpoints:
+        n.add("EndpointSg", "AWS::EC2::SecurityGroup", VpcId=n.ref("Vpc"),
+              GroupDescription="endpoints",
+              SecurityGroupIngress=endpoint_ingress or [from_cidr("10.0.0.0/16", 443)])
+        for svc in ("ecr.api", "ecr.dkr"):
+            n.add(f"Ecr{svc[4:].capitalize()}Endpoint", "AWS::EC2::VPCEndpoint",
+                  VpcId=n.ref("Vpc"), VpcEndpointType="Interface",
+                  ServiceName={"Fn::Join": ["", ["com.amazonaws.", {"Ref": "AWS::Region"},
+                                                 f".{svc}"]]},
+                  SubnetIds=[n.ref("PrivateAz1"), n.ref("PrivateAz2")],
+                  SecurityGroupIds=[{"Fn::GetAtt": ["EndpointSg", "GroupId"]}],
+                  PrivateDnsEnabled=True)
+    return n
+
+
+def test_tasks_with_the_default_egress_reach_the_registry_through_the_nat() -> None:
+    r = results(_ecs(None))[NEEDS]
+    assert r.verdict == "pass", messages(r)
+    texts = [e.message for e in r.evidence]
+    assert any("reaches ecr.dkr on TCP 443 ecr.dkr over the internet" in t for t in texts)
+    assert any("reaches s3 on TCP 443 the S3 gateway endpoint" in t for t in texts)
+
+
+def test_egress_to_the_vpc_only_breaks_image_pulls_through_the_nat() -> None:
+    """The mistake the issue describes: 443 to the VPC only, no endpoints."""
+    r = results(_ecs([from_cidr("10.0.0.0/16", 443)]))[NEEDS]
+    assert r.verdict == "fail"
+    assert "Service (AWS::ECS::Service) in PrivateAz1 may not reach ecr.api on TCP 443: ecr.api " \
+           "over the internet: the security groups TaskSg of Service let no TCP 443 out to it" \
+        in messages(r)
+
+
+def test_egress_to_the_vpc_is_enough_with_the_endpoints_but_not_for_s3() -> None:
+    r = results(_ecs([from_cidr("10.0.0.0/16", 443)], endpoints=True))[NEEDS]
+    text = messages(r)
+    assert r.verdict == "fail"
+    assert "ecr.api" not in text and "ecr.dkr" not in text  # the endpoints take those
+    assert "may not reach s3 on TCP 443: the S3 gateway endpoint (its prefix list)" in text
+    ok = results(_ecs([from_cidr("10.0.0.0/16", 443),
+                       {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                        "DestinationPrefixListId": "pl-63a5400a"}], endpoints=True))[NEEDS]
+    # the S3 list's id is region-specific: the template does not say it is S3's
+    assert ok.verdict == "unknown" and "prefix list the template does not resolve" in messages(ok)
+
+
+def test_an_endpoint_group_that_refuses_the_tasks_fails() -> None:
+    r = results(_ecs(None, endpoints=True,
+                     endpoint_ingress=[from_cidr("10.0.0.0/24", 443)]))[NEEDS]
+    assert r.verdict == "fail"
+    assert "the ecr.api endpoint EcrApiEndpoint: security group(s) EndpointSg of EcrApiEndpoint " \
+           "do not admit it (ingress, PrivateAz1)" in messages(r)
+
+
+def test_the_check_is_added_only_where_such_a_workload_is() -> None:
+    assert NEEDS not in results(three_tier())
+    assert NEEDS in results(_ecs(None))

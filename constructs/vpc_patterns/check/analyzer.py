@@ -23,6 +23,7 @@ import ipaddress
 from collections.abc import Iterable
 
 from vpc_patterns.check.acl import (
+    TCP,
     AclEvaluator,
     AclHop,
     FlowResult,
@@ -81,6 +82,13 @@ from vpc_patterns.plan.nacl.space import IPV6_SPACE, network_span
 #: describe; traffic to internet addresses through them may or may not reach
 #: the internet (a central egress VPC behind a transit gateway, an on-premises
 #: proxy behind a VPN).
+#: What a workload cannot run without, by resource type: an ECS service's
+#: tasks pull their image from ECR (the API and the registry) and its layers
+#: from S3, all on TCP 443.
+WORKLOAD_NEEDS: dict[str, tuple[str, ...]] = {
+    "AWS::ECS::Service": ("ecr.api", "ecr.dkr", "s3"),
+}
+
 #: Route targets that never carry traffic to the internet: the VPC itself,
 #: a peering (not transitive), an egress-only gateway (IPv6) for IPv4, a
 #: gateway endpoint (its service's addresses only).
@@ -617,6 +625,67 @@ class NetworkAnalyzer:
             if partial else ""
         return NO, (f"security group(s) {names} of {who} do not admit it ({direction}, "
                     f"{other.logical_id}){more}")
+
+    @staticmethod
+    def needs_of(w: Workload) -> tuple[str, ...]:
+        """The services ``w`` cannot run without (see
+        :meth:`~vpc_patterns.plan.intents.Intent.workloads_reach_their_needs`)."""
+        return WORKLOAD_NEEDS.get(w.resource_type, ())
+
+    def reaches_service(self, w: Workload, sub: Subnet, service: str) -> tuple[str, str]:
+        """Whether ``w`` in ``sub`` reaches ``service`` on TCP 443 (YES / NO /
+        UNKNOWN, and how or why not): its interface endpoint when the VPC has
+        one, the S3 gateway endpoint on the subnet's route table, else the
+        internet (the subnet's routes and ACLs, and the groups' egress)."""
+        https = IntervalSet.of((443, 443))
+        endpoints = [e for e in self.model.interface_endpoints
+                     if e.service_name.endswith("." + service)]
+        for e in endpoints:
+            where = [self.subnets[x] for x in e.subnets if x in self.subnets]
+            if not where:
+                continue
+            for target in where:
+                out, why = self._groups_admit(w.groups, w.unresolved_groups, target, TCP, https,
+                                              egress=True, who=w.logical_id,
+                                              peer_groups=e.security_groups)
+                if out != YES:
+                    return out, f"to the {service} endpoint {e.logical_id}: {why}"
+            back, why = self._groups_admit(e.security_groups, 0, sub, TCP, https, egress=False,
+                                           who=e.logical_id)
+            if back != YES:
+                return back, f"the {service} endpoint {e.logical_id}: {why}"
+            return YES, f"through the {service} endpoint {e.logical_id}"
+        rt = self.route_table_of(sub)
+        if service == "s3" and any(r.origin == "endpoint" and r.prefix_list == "s3"
+                                   for r in rt.routes):
+            return self._egress_rule_to_anywhere(w, "the S3 gateway endpoint (its prefix list)")
+        eg = self.internet_egress(sub.logical_id)
+        if not any(p.verdict == YES and p.ports.get(TCP).issuperset(https) for p in eg.paths):
+            return NO, (f"no {service} endpoint in the VPC and {sub.logical_id} does not reach the "
+                        "internet on TCP 443")
+        return self._egress_rule_to_anywhere(w, f"{service} over the internet")
+
+    def _egress_rule_to_anywhere(self, w: Workload, what: str) -> tuple[str, str]:
+        """``w``'s groups let TCP 443 out to every address (what a public
+        service's changing addresses, or a prefix list, need)."""
+        if w.unresolved_groups or not w.groups or any(g not in self.groups for g in w.groups):
+            return UNKNOWN, f"the security groups of {w.logical_id} are not all in the template"
+        listed = False
+        for gid in w.groups:
+            for r in self.groups[gid].rules:
+                if not r.egress or r.protocol not in (-1, TCP):
+                    continue
+                if r.protocol == TCP and r.ports is not None and not r.ports.contains(443):
+                    continue
+                net = parse_cidr(r.peer) if r.peer_kind == "cidr" else None
+                if net is not None and net.prefixlen == 0:
+                    return YES, f"{what}, out by {r.logical_id}"
+                listed = listed or r.peer_kind == "prefix-list"
+        if listed:
+            return UNKNOWN, (f"{what}: the groups of {w.logical_id} let TCP 443 out only to a "
+                             "prefix list the template does not resolve")
+        return NO, (f"{what}: the security groups {', '.join(w.groups)} of {w.logical_id} let no "
+                    "TCP 443 out to it")
 
     def internet_group_layer(self, sub: Subnet, ports: PortMap) -> list[str]:
         """Per workload the template places in ``sub``: which of ``ports``

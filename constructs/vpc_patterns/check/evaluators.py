@@ -50,6 +50,7 @@ from vpc_patterns.plan.intents import (
     PortRange,
     Reaches,
     TiersMatchTopology,
+    WorkloadsReachTheirNeeds,
     intent_kinds,
 )
 
@@ -212,6 +213,26 @@ def _tiers_match_topology(intent: TiersMatchTopology, an: NetworkAnalyzer) -> In
         else:
             evidence.append(Finding(PASS, f"{s.logical_id}: {planned} by {source} and by its "
                                           f"routes", steps))
+    return result(intent, findings, evidence, intent.describe())
+
+
+@evaluates(WorkloadsReachTheirNeeds)
+def _workloads_needs(intent: WorkloadsReachTheirNeeds, an: NetworkAnalyzer) -> IntentResult:
+    findings: list[Finding] = []
+    evidence: list[Finding] = []
+    for w in an.model.workloads:
+        for sid in w.subnets:
+            if sid not in an.subnets:
+                continue
+            s = an.subnets[sid]
+            for service in an.needs_of(w):
+                verdict, how = an.reaches_service(w, s, service)
+                v = {YES: PASS, NO: FAIL}.get(verdict, UNKNOWN)
+                text = (f"{w.logical_id} ({w.resource_type}) in {sid} reaches {service} on TCP "
+                        f"443 {how}" if v == PASS else
+                        f"{w.logical_id} ({w.resource_type}) in {sid} may not reach {service} on "
+                        f"TCP 443: {how}")
+                (evidence if v == PASS else findings).append(Finding(v, text, (subnet_step(s),)))
     return result(intent, findings, evidence, intent.describe())
 
 

@@ -182,16 +182,20 @@ def verify_model(model: VpcModel, intents: Sequence[Intent] | None = None) -> Vp
     source = "given"
     if intents is None:
         recorded, source = intents_for(model)
-        intents = with_structure(recorded)
+        intents = with_structure(recorded, model)
     an = NetworkAnalyzer(model)
     return VpcVerification(model, source, tuple(evaluate(i, an) for i in intents), an)
 
 
-def with_structure(intents: Sequence[Intent]) -> tuple[Intent, ...]:
+def with_structure(intents: Sequence[Intent],
+                   model: VpcModel | None = None) -> tuple[Intent, ...]:
     """``intents`` and the checks every VPC gets whatever is recorded: the
-    subnets' routes and tags match their planned tiers."""
-    always = Intent.tiers_match_topology()
-    return tuple(intents) + (() if always in intents else (always,))
+    subnets' routes and tags match their planned tiers, and (where the
+    template places one) each workload reaches what it cannot run without."""
+    extra: list[Intent] = [Intent.tiers_match_topology()]
+    if model is not None and any(NetworkAnalyzer.needs_of(w) for w in model.workloads):
+        extra.append(Intent.workloads_reach_their_needs())
+    return tuple(intents) + tuple(i for i in extra if i not in intents)
 
 
 def verify_templates(templates: Iterable[Template],
@@ -210,7 +214,7 @@ def verify_templates(templates: Iterable[Template],
             (attached if linked.links_from(t.path) else empty).append(t.path)
         for m in models:
             intents, source = intents_for(m)
-            v = verify_model(m, with_structure(tuple(intents) + tuple(extra_intents)))
+            v = verify_model(m, with_structure(tuple(intents) + tuple(extra_intents), m))
             out.append(VpcVerification(m, source, v.results, v.analyzer))
     return VerifyReport(tuple(out), tuple(empty), linked.links,
                         tuple(dict.fromkeys(attached)))

@@ -331,6 +331,17 @@ class Intent:
         return TiersMatchTopology()
 
     @staticmethod
+    def workloads_reach_their_needs() -> WorkloadsReachTheirNeeds:
+        """What the template places in the VPC reaches what it cannot run
+        without, through its security groups and the network: an ECS
+        service's tasks reach the image registry (ECR's ``ecr.api`` and
+        ``ecr.dkr``) and S3 (the image layers) on TCP 443, through the
+        interface endpoints where the VPC has them, the S3 gateway endpoint,
+        or the internet. ``verify`` adds it to every VPC that holds such a
+        workload."""
+        return WorkloadsReachTheirNeeds()
+
+    @staticmethod
     def acl_returns_admitted(*, except_ports: Iterable[int | str] = DEFAULT_REPLY_EXCEPT_PORTS,
                              ) -> AclReturnsAdmitted:
         """Every flow the ACLs admit has its reply admitted on the ephemeral
@@ -477,6 +488,18 @@ class TiersMatchTopology(Intent):
 
     def describe(self) -> str:
         return "every subnet's routes and tags match the tier it is planned in"
+
+
+@dataclass(frozen=True)
+class WorkloadsReachTheirNeeds(Intent):
+    kind: ClassVar[str] = "workloads_reach_their_needs"
+
+    @classmethod
+    def _make(cls, **kw: Any) -> Intent:
+        return Intent.workloads_reach_their_needs(**kw)
+
+    def describe(self) -> str:
+        return "every workload of the template reaches the services it cannot run without"
 
 
 @dataclass(frozen=True)
@@ -667,6 +690,7 @@ __all__ = [
     "PortRange",
     "Reaches",
     "TiersMatchTopology",
+    "WorkloadsReachTheirNeeds",
     "default_intents",
     "intent_kinds",
     "intents_from_metadata",
