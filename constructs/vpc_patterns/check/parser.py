@@ -96,6 +96,7 @@ class Builder(RouteParser, RuleParser):
             vpc_acls = acls["acls"][vpc]
             meta = self.t.resources[vpc].get("Metadata")
             metadata = meta.get(METADATA_KEY) if isinstance(meta, Mapping) else None
+            ipv6_blocks, has_ipv6 = self._ipv6_blocks(vpc)
             vpc_sgs = tuple(sg for sg in sgs if (sg.vpc or self.vpc_of(sg.logical_id)) == vpc)
             models.append(VpcModel(
                 template=self.t.path,
@@ -123,8 +124,8 @@ class Builder(RouteParser, RuleParser):
                 notes=tuple(dict.fromkeys(self.notes[vpc] + self.template_notes)),
                 workloads=tuple(w for w in workloads
                                 if any(subnet_vpc.get(x) == vpc for x in w.subnets)),
-                ipv6_cidrs=tuple(self._ipv6_blocks(vpc)[0]),
-                has_ipv6=self._ipv6_blocks(vpc)[1],
+                ipv6_cidrs=tuple(ipv6_blocks),
+                has_ipv6=has_ipv6,
             ))
         return models
 
